@@ -1,0 +1,1 @@
+"""Deterministic synthetic NSD-style dataset: anatomy, stimuli, voxel responses, bundle writer."""
