@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+import { TinyBundle } from '../src/testing/tinyBundle';
+import { serveBundle } from './fixtureBundle';
+
+let bundle: TinyBundle;
+test.beforeEach(async () => {
+  bundle = await TinyBundle.create();
+});
+test.afterEach(() => bundle.dispose());
+
+test('shows a valid bundle: banner, subjects, test images', async ({ page }) => {
+  await page.goto(await serveBundle(page, 'tiny', bundle));
+  await expect(page.getByRole('heading', { name: 'Tiny test bundle' })).toBeVisible();
+  await expect(page.getByRole('complementary', { name: 'Simulated data' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Test clip art' })).toBeVisible();
+
+  const rows = page.locator('table.subjects tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toContainText('subj01');
+  await expect(rows.nth(0)).toContainText('V1: 15');
+  await expect(rows.nth(0)).toContainText('2 train, 4 test');
+  await expect(rows.nth(2)).toContainText('anatomy only');
+
+  for (const caption of ['a blue dog', 'a yellow cake']) {
+    const image = page.getByRole('img', { name: caption });
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
+  }
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('lists every problem of a broken bundle, naming its files', async ({ page }) => {
+  await bundle.truncate('subjects/subj01/anatomy.nii', 500);
+  await bundle.remove('images/img-002.png');
+  await page.goto(await serveBundle(page, 'broken', bundle));
+  const alert = page.getByRole('alert');
+  await expect(alert.getByRole('heading', { name: 'This dataset could not be loaded' })).toBeVisible();
+  await expect(alert.getByRole('listitem')).toHaveCount(2);
+  await expect(alert).toContainText('subjects/subj01/anatomy.nii: truncated');
+  await expect(alert).toContainText('images/img-002.png: referenced by images[2].file, but not found');
+  await expect(page.locator('table.subjects')).toHaveCount(0);
+});
+
+test('says so when there is no bundle at the URL', async ({ page }) => {
+  await page.goto('./?dataset=datasets/no-such-bundle/');
+  await expect(page.getByRole('alert')).toContainText(
+    /dataset\.json: not found \(.*datasets\/no-such-bundle\/dataset\.json answered 404\)/,
+  );
+});

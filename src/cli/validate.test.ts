@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TinyBundle } from '../testing/tinyBundle';
+
+const cli = fileURLToPath(new URL('./validate.ts', import.meta.url));
+
+/** Runs the CLI as `npm run validate` does (tsx), returning its exit code and output. */
+async function runCli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+describe('npm run validate', () => {
+  let bundle: TinyBundle;
+  beforeAll(async () => {
+    bundle = await TinyBundle.create();
+  });
+  afterAll(() => bundle.dispose());
+
+  it('prints the summary and exits 0 for a valid bundle', async () => {
+    const { code, stdout } = await runCli(bundle.dir);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Tiny test bundle (tiny), simulated data');
+    expect(stdout).toMatch(/subj01\s+30\s+2\s+4\s+single-trial/);
+    expect(stdout).toMatch(/subj03\s+15\s+-\s+-\s+anatomy only/);
+  });
+
+  it('prints each problem as "<file>: <message>" and exits 1', async () => {
+    await bundle.remove('images/img-001.png');
+    await bundle.truncate('subjects/subj02/roi.nii', 300);
+    const { code, stdout } = await runCli(bundle.dir);
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n').sort()).toEqual([
+      expect.stringMatching(/^images\/img-001\.png: referenced by images\[1\]\.file, but not found/) as string,
+      expect.stringMatching(/^subjects\/subj02\/roi\.nii: truncated: 300 bytes/) as string,
+    ]);
+  });
+
+  it('exits 2 without a bundle argument', async () => {
+    const { code, stderr } = await runCli();
+    expect(code).toBe(2);
+    expect(stderr).toContain('usage: npm run validate -- <bundle folder or URL>');
+  });
+});

@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
+import type { TrialsJson } from './datasetSchema';
+import { FsBundleSource } from '../node/fsBundleSource';
+import { decodeImageWithSharp } from '../node/sharpImageDecoder';
+import { validateDataset } from './validateDataset';
+import type { Problem } from './validation';
+
+let bundle: TinyBundle;
+beforeEach(async () => {
+  bundle = await TinyBundle.create();
+});
+afterEach(() => bundle.dispose());
+
+function validate() {
+  return validateDataset(new FsBundleSource(bundle.dir), { decodeImage: decodeImageWithSharp });
+}
+
+/** Exactly these problems (in any order): each its own message, no cascade of others. */
+async function expectProblems(expected: [file: string, message: RegExp][]) {
+  const { problems } = await validate();
+  const shown = problems.map((p) => `${p.file}: ${p.message}`).join('\n');
+  expect(problems, shown).toHaveLength(expected.length);
+  for (const [file, message] of expected) {
+    expect(problems, shown).toContainEqual<Problem>({ file, message: expect.stringMatching(message) as string });
+  }
+}
+
+const editTrials = (subject: string, edit: (trials: TrialsJson) => void) =>
+  bundle.editJson<TrialsJson>(`subjects/${subject}/trials.json`, edit);
+
+describe('a valid bundle', () => {
+  it('has no problems and is summarised', async () => {
+    const { problems, summary } = await validate();
+    expect(problems).toEqual([]);
+    expect(summary?.images).toEqual({ train: 2, test: 2 });
+    expect(summary?.imageSizes).toEqual([{ width: 8, height: 6, count: 4 }]);
+    expect(summary?.subjects.map((s) => [s.id, s.voxelCount, s.trials, s.betasRows])).toEqual([
+      ['subj01', 30, { train: 2, test: 4 }, 'single-trial'],
+      ['subj02', 40, { train: 0, test: 2 }, 'repeat-average'],
+      ['subj03', 15, null, null],
+    ]);
+    expect(summary?.subjects[0]?.roiLabels).toEqual([
+      { value: 1, name: 'V1', voxels: 15, inMask: true },
+      { value: 2, name: 'V2', voxels: 15, inMask: true },
+      { value: 3, name: 'ventral', voxels: 10, inMask: false },
+    ]);
+  });
+});
+
+describe('dataset.json', () => {
+  it('names a missing dataset.json', async () => {
+    await bundle.remove('dataset.json');
+    await expectProblems([['dataset.json', /^not found/]]);
+  });
+
+  it('reports bad JSON', async () => {
+    await bundle.write('dataset.json', '{"format": "mindeye-web/dataset@1",');
+    await expectProblems([['dataset.json', /^not valid JSON/]]);
+  });
+
+  it('reports each schema issue with its JSON path', async () => {
+    await bundle.editJson('dataset.json', (d) => {
+      d.subjects[0]!.voxelCount = -3;
+      (d.images[1] as { split: string }).split = 'validation';
+    });
+    await expectProblems([
+      ['dataset.json', /^subjects\[0\]\.voxelCount: /],
+      ['dataset.json', /^images\[1\]\.split: /],
+    ]);
+  });
+
+  it('requires a scale for int betas', async () => {
+    await bundle.editJson('dataset.json', (d) => delete d.subjects[0]!.betas!.scale);
+    await expectProblems([['dataset.json', /^subjects\[0\]\.betas\.scale: required for int16 betas/]]);
+  });
+
+  it('keeps paths inside the bundle', async () => {
+    await bundle.editJson('dataset.json', (d) => {
+      d.subjects[0]!.anatomy = '../outside.nii';
+      d.images[0]!.file = '/etc/passwd.png';
+    });
+    await expectProblems([
+      ['dataset.json', /^subjects\[0\]\.anatomy: must be a relative path inside the bundle/],
+      ['dataset.json', /^images\[0\]\.file: must be a relative path inside the bundle/],
+    ]);
+  });
+
+  it('requires the categories used to be declared', async () => {
+    await bundle.editJson('dataset.json', (d) => {
+      d.images[0]!.categories = ['plant'];
+      d.subjects[0]!.encoding!.columns[2] = 'cat:vehicle';
+    });
+    await expectProblems([
+      ['dataset.json', /^images\[0\]\.categories\[0\]: category "plant" is not declared/],
+      ['dataset.json', /^subjects\[0\]\.encoding\.columns\[2\]: category "vehicle" is not declared/],
+    ]);
+  });
+});
+
+describe('referenced files', () => {
+  it('names each missing file and where it is referenced', async () => {
+    await bundle.remove('images/img-001.png');
+    await bundle.remove('subjects/subj01/trials.json');
+    await bundle.remove('NOTICE-clipart.txt');
+    await expectProblems([
+      ['images/img-001.png', /^referenced by images\[1\]\.file, but not found/],
+      ['subjects/subj01/trials.json', /^referenced by subjects\[0\]\.trials, but not found/],
+      ['NOTICE-clipart.txt', /^referenced by attribution\[0\]\.notice, but not found/],
+    ]);
+  });
+
+  it('names a missing betas chunk', async () => {
+    await bundle.remove('subjects/subj01/betas.zarr/1.0');
+    await expectProblems([['subjects/subj01/betas.zarr/1.0', /^not found/]]);
+  });
+
+  it('reports an image that does not decode', async () => {
+    await bundle.write('images/img-002.png', 'not a png');
+    await expectProblems([['images/img-002.png', /^does not decode as an image \(images\[2\]\)/]]);
+  });
+});
+
+describe('NIfTI volumes', () => {
+  it('reports a truncated .nii', async () => {
+    await bundle.truncate('subjects/subj01/anatomy.nii', 600);
+    await expectProblems([['subjects/subj01/anatomy.nii', /^truncated: 6x5x4 float32 voxels need 480 bytes/]]);
+  });
+
+  it('reports a truncated .nii.gz', async () => {
+    await bundle.truncate('subjects/subj01/roi.nii.gz', 60);
+    await expectProblems([['subjects/subj01/roi.nii.gz', /^not a valid gzip stream \(truncated\?\)/]]);
+  });
+
+  it('reports an ROI on another grid than the anatomy (dims or affine)', async () => {
+    await bundle.write('subjects/subj02/roi.nii', niftiBytes({ datatype: 'int16', value: roiLabel, dims: [6, 5, 5] }));
+    const shifted = niftiBytes({ datatype: 'uint8', value: roiLabel, origin: [-5, -4, -1] });
+    await bundle.write('subjects/subj01/roi.nii.gz', gzipSync(shifted));
+    await expectProblems([
+      ['subjects/subj02/roi.nii', /^not on the grid of subjects\/subj02\/anatomy\.nii\.gz: dims 6x5x5 vs 6x5x4/],
+      [
+        'subjects/subj01/roi.nii.gz',
+        /^not on the grid of subjects\/subj01\/anatomy\.nii: .*\[0 0 2 -1\] vs .*\[0 0 2 -3\]/,
+      ],
+    ]);
+  });
+
+  it('checks the mask voxel count against voxelCount and the betas width', async () => {
+    await bundle.editJson('dataset.json', (d) => (d.subjects[0]!.voxelCount = 31));
+    await expectProblems([
+      ['subjects/subj01/roi.nii.gz', /^the mask \(labels 1, 2\) holds 30 voxels, but subjects\[0\]\.voxelCount is 31/],
+      ['subjects/subj01/betas.zarr/.zarray', /^has 30 columns, but subjects\[0\]\.voxelCount says 31/],
+      ['subjects/subj01/encoding.zarr/.zarray', /^has 30 rows, but subjects\[0\]\.voxelCount says 31/],
+    ]);
+  });
+
+  it('reports ROI labels that roiLabels does not name', async () => {
+    await bundle.write(
+      'subjects/subj03/roi.nii',
+      niftiBytes({ datatype: 'uint8', value: (x, y, z) => (x === 5 ? 7 : roiLabel(x, y, z)) }),
+    );
+    await expectProblems([
+      // Label 7 also replaced label-2 voxels, which are not in subj03's mask: the count still holds.
+      ['subjects/subj03/roi.nii', /^holds labels 7, which subjects\[2\]\.roiLabels does not name/],
+    ]);
+  });
+});
+
+describe('betas and encoding arrays', () => {
+  it('reports betas of the wrong width', async () => {
+    await bundle.remove('subjects/subj01/betas.zarr');
+    await bundle.writeZarr('subjects/subj01/betas.zarr', {
+      shape: [6, 31],
+      chunkRows: 4,
+      dtype: 'int16',
+      compressor: 'zlib',
+      value: () => 1,
+    });
+    await expectProblems([
+      ['subjects/subj01/betas.zarr/.zarray', /^has 31 columns, but subjects\[0\]\.voxelCount says 30/],
+    ]);
+  });
+
+  it('reports a dtype that differs from .zarray', async () => {
+    await bundle.editJson('dataset.json', (d) => (d.subjects[0]!.betas!.dtype = 'float32'));
+    await expectProblems([
+      [
+        'subjects/subj01/betas.zarr/.zarray',
+        /^dtype "<i2" \(int16\) does not match float32, as subjects\[0\]\.betas\.dtype says/,
+      ],
+    ]);
+  });
+
+  it('reports an encoding array of the wrong shape', async () => {
+    await bundle.editJson('dataset.json', (d) => d.subjects[0]!.encoding!.columns.push('ncsnr'));
+    await expectProblems([
+      ['subjects/subj01/encoding.zarr/.zarray', /^has 3 columns, but subjects\[0\]\.encoding\.columns says 4/],
+    ]);
+  });
+
+  it('reports a chunk that does not decompress', async () => {
+    await bundle.truncate('subjects/subj01/betas.zarr/0.0', 10);
+    await expectProblems([['subjects/subj01/betas.zarr', /^could not be decoded/]]);
+  });
+});
+
+describe('trials', () => {
+  it('reports columns whose length is not the betas rows', async () => {
+    await editTrials('subj01', (t) => t.session.pop());
+    await expectProblems([
+      ['subjects/subj01/trials.json', /^session has 5 entries, but subjects\/subj01\/betas\.zarr has 6 rows/],
+    ]);
+  });
+
+  it('reports image indices out of range', async () => {
+    await editTrials('subj01', (t) => (t.image[1] = 9));
+    await expectProblems([['subjects/subj01/trials.json', /^image: 1 entries outside images\[0\.\.3\]: row 1 = 9/]]);
+  });
+
+  it("reports rows whose split is not their image's", async () => {
+    await editTrials('subj01', (t) => (t.split[0] = 'test'));
+    await expectProblems([
+      [
+        'subjects/subj01/trials.json',
+        /^split: 1 rows disagree with their image: row 0 is test but images\[0\] \("img-000"\) is train/,
+      ],
+      [
+        'dataset.json',
+        /^images\[\]\.trials\.subj01: 1 test rows of subjects\/subj01\/trials\.json are not listed by their image: row 0/,
+      ],
+    ]);
+  });
+
+  it('reports repeat-average rows without averageOf', async () => {
+    await editTrials('subj02', (t) => delete t.averageOf);
+    await expectProblems([['subjects/subj02/trials.json', /^averageOf is required for repeat-average rows/]]);
+  });
+
+  it('reports test image trials that point at another image', async () => {
+    await bundle.editJson('dataset.json', (d) => (d.images[2]!.trials!.subj01 = [3, 4]));
+    await expectProblems([
+      [
+        'dataset.json',
+        /^images\[\]\.trials\.subj01: 1 rows do not show the image that lists them .*images\[2\] \("img-002"\) lists row 3, which shows images\[3\] \("img-003"\)/,
+      ],
+      ['dataset.json', /^images\[\]\.trials\.subj01: 1 test rows .* are not listed by their image: row 2/],
+    ]);
+  });
+});
+
+describe('robustness', () => {
+  it('collects every problem of a bundle broken in many ways', async () => {
+    await bundle.truncate('subjects/subj01/anatomy.nii', 100);
+    await bundle.remove('images/img-003.webp');
+    await editTrials('subj01', (t) => (t.image[0] = -1));
+    await bundle.write('subjects/subj02/trials.json', '[');
+    await expectProblems([
+      ['subjects/subj01/anatomy.nii', /^truncated: 100 bytes/],
+      ['images/img-003.webp', /not found/],
+      ['subjects/subj01/trials.json', /^image: 1 entries outside/],
+      ['subjects/subj02/trials.json', /^not valid JSON/],
+    ]);
+  });
+
+  it('never throws, even on JSON of another shape', async () => {
+    await bundle.write('dataset.json', 'null');
+    const result = await validate();
+    expect(result.summary).toBeNull();
+    expect(result.problems).toEqual([
+      { file: 'dataset.json', message: expect.stringMatching(/expected object/) as string },
+    ]);
+  });
+});

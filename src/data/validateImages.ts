@@ -1,0 +1,53 @@
+// Checks that every stimulus image exists and decodes, and collects the sizes they decode to.
+import { errorText, type BundleSource } from './bundleSource';
+import type { DatasetJson } from './datasetSchema';
+import type { ImageDecoder } from './imageDecoder';
+import { readBundleFile, type ImageSizeCount, type Problem } from './validation';
+
+/** Enough requests in flight to hide HTTP latency, few enough not to flood a small static server. */
+const CONCURRENT_READS = 8;
+
+export async function validateImages(
+  source: BundleSource,
+  dataset: DatasetJson,
+  decodeImage: ImageDecoder,
+): Promise<{ sizes: ImageSizeCount[]; problems: Problem[] }> {
+  const results = await mapConcurrently(dataset.images, CONCURRENT_READS, async (image, index) => {
+    const problems: Problem[] = [];
+    const bytes = await readBundleFile(source, image.file, `images[${index}].file`, problems);
+    if (!bytes) return { problems, size: null };
+    try {
+      return { problems, size: await decodeImage(bytes, image.file) };
+    } catch (error) {
+      problems.push({
+        file: image.file,
+        message: `does not decode as an image (images[${index}]): ${errorText(error)}`,
+      });
+      return { problems, size: null };
+    }
+  });
+
+  const sizes = new Map<string, ImageSizeCount>();
+  for (const { size } of results) {
+    if (!size) continue;
+    const key = `${size.width}x${size.height}`;
+    const entry = sizes.get(key) ?? { ...size, count: 0 };
+    entry.count++;
+    sizes.set(key, entry);
+  }
+  return { sizes: [...sizes.values()], problems: results.flatMap((r) => r.problems) };
+}
+
+/** `items.map(work)` with at most `limit` calls pending at a time; results keep the input order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>) {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
