@@ -1,0 +1,87 @@
+"""Brain side of the mini family, shaped like MindEye2: one linear adapter per subject into a shared
+latent H, a residual MLP backbone, token / retrieval / low-level heads, and a diffusion prior that
+refines the predicted tokens toward the image encoder's."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from .diffusion import timestep_embedding
+from .image_model import Block
+
+
+@dataclass(frozen=True)
+class BrainConfig:
+    hidden: int = 256  # H
+    blocks: int = 4
+    dropout: float = 0.15
+    tokens: int = 64  # T
+    token_dim: int = 64  # D
+    embed_dim: int = 128  # E
+    latent_channels: int = 4  # C
+    latent_size: int = 16  # h = w
+    prior_width: int = 128
+    prior_layers: int = 4
+    prior_heads: int = 4
+
+
+class Backbone(nn.Module):
+    """shared [B,H] -> clip_tokens [B,T,D], retrieval [B,E], blurry_latent [B,C,h,w]."""
+
+    def __init__(self, cfg: BrainConfig):
+        super().__init__()
+        self.cfg = cfg
+        h = cfg.hidden
+        self.blocks = nn.ModuleList([
+            nn.Sequential(nn.LayerNorm(h), nn.Linear(h, h), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(h, h))
+            for _ in range(cfg.blocks)])
+        self.token_head = nn.Linear(h, cfg.tokens * cfg.token_dim)
+        self.retrieval_head = nn.Sequential(nn.LayerNorm(h), nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, cfg.embed_dim))
+        self.lowlevel_head = nn.Sequential(nn.LayerNorm(h), nn.Linear(h, cfg.latent_channels * cfg.latent_size ** 2))
+
+    def forward(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = shared
+        for block in self.blocks:
+            x = x + block(x)
+        c = self.cfg
+        tokens = self.token_head(x).view(-1, c.tokens, c.token_dim)
+        blurry = self.lowlevel_head(x).view(-1, c.latent_channels, c.latent_size, c.latent_size)
+        return tokens, self.retrieval_head(x), blurry
+
+
+class BrainModel(nn.Module):
+    """Per-subject adapters (voxels -> H) in front of one shared backbone."""
+
+    def __init__(self, cfg: BrainConfig, voxel_counts: dict[str, int]):
+        super().__init__()
+        self.cfg = cfg
+        self.adapters = nn.ModuleDict({s: nn.Linear(v, cfg.hidden) for s, v in voxel_counts.items()})
+        self.backbone = Backbone(cfg)
+
+    def forward(self, subject: str, voxels: torch.Tensor):
+        return self.backbone(self.adapters[subject](voxels))
+
+
+class Prior(nn.Module):
+    """DALL-E 2 style prior: a transformer over [cond tokens, time token, noisy tokens] that predicts
+    the clean tokens (x0-parameterisation, as MindEye2's prior)."""
+
+    def __init__(self, cfg: BrainConfig):
+        super().__init__()
+        w = cfg.prior_width
+        self.width = w
+        self.cond_in = nn.Linear(cfg.token_dim, w)
+        self.x_in = nn.Linear(cfg.token_dim, w)
+        self.time = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
+        self.position = nn.Parameter(torch.randn(1, 2 * cfg.tokens + 1, w) * 0.02)
+        self.blocks = nn.Sequential(*[Block(w, cfg.prior_heads) for _ in range(cfg.prior_layers)])
+        self.norm = nn.LayerNorm(w)
+        self.out = nn.Linear(w, cfg.token_dim)
+        self.tokens = cfg.tokens
+
+    def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        time = self.time(timestep_embedding(t, self.width))[:, None]
+        h = torch.cat([self.cond_in(cond), time, self.x_in(x_t)], 1) + self.position
+        return self.out(self.norm(self.blocks(h))[:, -self.tokens:])

@@ -1,0 +1,144 @@
+"""Score trained models on a dataset bundle's test images (PyTorch), write the scores into each
+bundle's model.json and an eval table. `npm run eval` computes the same columns with onnxruntime."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.dataset.bundle import write_bundle
+from models.dataset.check import Ridge, top1_retrieval, two_way_identification
+from models.dataset.config import get_profile
+from models.dataset.synthetic import SyntheticNSD
+
+from .config import SHIPPED_SUBJECTS, TrainConfig
+from .data import ImageSet, SubjectTrials, TestSet, load_test
+from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
+from .quantize import fake_quantize_linears
+
+POOL = 300
+
+
+@torch.no_grad()
+def reconstruct(brain: dict, image_side: dict, cfg: TrainConfig, subject: str, voxels: torch.Tensor,
+                seed: int = 0) -> dict[str, torch.Tensor]:
+    """The app's pipeline in PyTorch: images [N,3,S,S] for each row of the eval table."""
+    model, prior = brain["model"], brain["prior"]
+    decoder, autoencoder = image_side["decoder"], image_side["autoencoder"]
+    scale = image_side["latent_scale"]
+    g = torch.Generator().manual_seed(seed)
+    tokens, retrieval, blurry = model(subject, voxels)
+    refined = ddim_sample(lambda x, t: prior(x, t, tokens), torch.randn(tokens.shape, generator=g),
+                          cosine_alphas_cumprod(cfg.prior_train_steps), cfg.prior_sample_steps, "x0")
+    latent_shape = (len(voxels), *blurry.shape[1:])  # noise drawn after the prior's, as in the app
+    noise = torch.randn(latent_shape, generator=g)
+    alphas = cosine_alphas_cumprod(cfg.decoder_train_steps)
+
+    def decode(conditioning: torch.Tensor) -> torch.Tensor:
+        latent = ddim_sample(guided(decoder, conditioning, cfg.cfg_scale), noise, alphas, cfg.decoder_sample_steps, "v")
+        return autoencoder.decode(latent / scale)
+
+    return {"retrieval": retrieval, "reconstruction": decode(refined), "without prior": decode(tokens),
+            "low-level (blurry)": autoencoder.decode(blurry / scale)}
+
+
+def pixcorr(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.flatten(1), b.flatten(1)
+    a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+    return float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-9)).mean())
+
+
+@torch.no_grad()
+def image_scores(images: torch.Tensor, truth: torch.Tensor, encoder) -> dict[str, float]:
+    features = encoder(images)[1].numpy()
+    true_features = encoder(truth)[1].numpy()
+    return {"pixCorr": pixcorr(images, truth), "twoWay": two_way_identification(features, true_features)}
+
+
+def retrieval_scores(brain_vectors: torch.Tensor, image_embeddings: torch.Tensor, seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    b = torch.nn.functional.normalize(brain_vectors, dim=-1).numpy()
+    e = torch.nn.functional.normalize(image_embeddings, dim=-1).numpy()
+    return {"imageRetrieval": top1_retrieval(b, e, POOL, rng), "brainRetrieval": top1_retrieval(e, b, POOL, rng)}
+
+
+def score_subject(brain: dict, image_side: dict, cfg: TrainConfig, test: TestSet, full: bool = True) -> dict:
+    """Scores of the reconstruction (with retrieval); with `full`, also the blurry and no-prior rows."""
+    truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
+    voxels = torch.from_numpy(test.betas)
+    encoder = image_side["encoder"]
+    out = reconstruct(brain, image_side, cfg, test.subject, voxels)
+    embeddings = encoder(truth)[1]
+    names = ("reconstruction", "low-level (blurry)", "without prior") if full else ("reconstruction",)
+    rows = {name: image_scores(out[name], truth, encoder) for name in names}
+    rows["reconstruction"].update(retrieval_scores(out["retrieval"], embeddings, cfg.seed))
+    return {"testImages": len(truth), "rows": rows}
+
+
+def ceiling(image_side: dict, cfg: TrainConfig, test: TestSet) -> dict:
+    """The decoder fed the true images' tokens: what the image side can do at best."""
+    truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
+    tokens = image_side["encoder"](truth)[0]
+    g = torch.Generator().manual_seed(cfg.seed)
+    noise = torch.randn(len(truth), 4, 16, 16, generator=g)
+    latent = ddim_sample(guided(image_side["decoder"], tokens, cfg.cfg_scale), noise,
+                         cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
+    return image_scores(image_side["autoencoder"].decode(latent / image_side["latent_scale"]), truth, image_side["encoder"])
+
+
+def ridge_baseline(trials: SubjectTrials, images: ImageSet, test: TestSet, image_side: dict) -> dict:
+    """The foundation issue's ridge decoder (betas -> pixels), trained on the same single session."""
+    x = trials.betas.astype(np.float32)
+    y = images.pixels[trials.image].reshape(len(x), -1)
+    predicted = Ridge.fit(x, y).predict(test.betas).reshape(test.pixels.shape)
+    recon = torch.from_numpy(np.clip(predicted, 0, 1).astype(np.float32)).permute(0, 3, 1, 2).contiguous()
+    truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
+    return image_scores(recon, truth, image_side["encoder"])
+
+
+def test_bundle(cfg: TrainConfig, out: Path) -> Path:
+    if cfg.test_bundle:
+        return Path(cfg.test_bundle)
+    path = out.parent / f"{out.name}-test-dataset"  # smoke: a small bundle from the same generator
+    if not (path / "dataset.json").exists():
+        write_bundle(SyntheticNSD(get_profile(cfg.dataset_profile, seed=cfg.seed)), path, log=lambda _: None)
+    return path
+
+
+@torch.no_grad()
+def evaluate_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], manifests: dict[str, dict],
+                 target_trials: SubjectTrials, images: ImageSet, out: Path, log) -> dict:
+    bundle = test_bundle(cfg, out)
+    for part in ("encoder", "autoencoder", "decoder"):
+        image_side[part].cpu().eval()
+    tests = {s: load_test(bundle, s, image_side["config"].image_size) for s in SHIPPED_SUBJECTS}
+    report = {"testBundle": str(bundle), "bundles": {}}
+    for name, brain in brains.items():
+        quantized = {**brain, "model": copy.deepcopy(brain["model"]).cpu().eval()}
+        fake_quantize_linears(quantized["model"].backbone)
+        for adapter in quantized["model"].adapters.values():
+            fake_quantize_linears(adapter)
+        scores = {}
+        for subject in manifests[name]["subjects"]:
+            target = subject == "subj01"  # the full table (and the fp32 comparison) for MindEye2's subject
+            scores[subject] = score_subject(quantized, image_side, cfg, tests[subject], full=target)
+            if target:
+                scores[subject]["rows"]["reconstruction, fp32 weights"] = score_subject(
+                    {**brain, "model": brain["model"].cpu().eval()}, image_side, cfg, tests[subject],
+                    full=False)["rows"]["reconstruction"]
+            log("scored", bundle=name, subject=subject, **scores[subject]["rows"]["reconstruction"])
+        report["bundles"][name] = scores
+    report["ceiling"] = ceiling(image_side, cfg, tests["subj01"])
+    report["ridge"] = ridge_baseline(target_trials, images, tests["subj01"], image_side)
+    for name, manifest in manifests.items():
+        for subject, scores in report["bundles"][name].items():
+            if subject == "subj01":
+                scores["extraRows"] = [{"name": "ridge baseline (betas -> pixels, same session)", **report["ridge"]}]
+        manifest["scores"] = report["bundles"][name]
+        (out / name / "model.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "eval.json").write_text(json.dumps(report, indent=1) + "\n")
+    log("evaluated", ceiling=report["ceiling"], ridge=report["ridge"])
+    return report

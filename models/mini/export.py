@@ -1,0 +1,188 @@
+"""Export trained models as `mindeye-web/models@1` bundles (docs/model-format.md), with parity
+fixtures (PyTorch outputs for fixed inputs) that the TypeScript tests replay in onnxruntime."""
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from .config import SHIPPED_SUBJECTS, TrainConfig
+from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
+from .quantize import fake_quantize_linears, quantize_onnx
+
+OPSET = 17
+IMAGE_BUNDLE = "mini-image"
+PARITY_TOLERANCE = {"atol": 2e-4, "rtol": 1e-3}
+
+
+def tensor_json(x: torch.Tensor) -> dict:
+    array = x.detach().cpu().float().numpy().astype("<f4")
+    return {"shape": list(array.shape), "data": base64.b64encode(array.tobytes()).decode()}
+
+
+class Wrapper(torch.nn.Module):
+    def __init__(self, fn, *modules: torch.nn.Module):
+        super().__init__()
+        self.parts = torch.nn.ModuleList(modules)
+        self.fn = fn
+
+    def forward(self, *args):
+        return self.fn(*args)
+
+
+def export_onnx(module: torch.nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path,
+                quantize: bool) -> dict:
+    """Writes `path` (and its parity fixture) and returns its model.json quantisation entry."""
+    module = copy.deepcopy(module).cpu().eval()
+    if quantize:
+        fake_quantize_linears(module)
+    args = tuple(inputs.values())
+    buffer = io.BytesIO()
+    axes = {name: {0: "B"} for name in [*inputs, *outputs]}
+    torch.onnx.export(module, args, buffer, input_names=list(inputs), output_names=outputs, dynamic_axes=axes,
+                      opset_version=OPSET, do_constant_folding=True)
+    model = onnx.load_from_string(buffer.getvalue())
+    count = 0
+    if quantize:
+        model, count = quantize_onnx(model)
+    onnx.checker.check_model(model)
+    path.write_bytes(model.SerializeToString())
+    with torch.no_grad():
+        result = module(*args)
+    result = result if isinstance(result, tuple) else (result,)
+    parity = path.parent / "parity"
+    parity.mkdir(exist_ok=True)
+    (parity / f"{path.name}.json").write_text(json.dumps({
+        "inputs": {k: tensor_json(v) for k, v in inputs.items()},
+        "outputs": {k: tensor_json(v) for k, v in zip(outputs, result)}, **PARITY_TOLERANCE}))
+    if quantize:
+        return {"weights": "int8", "scheme": "DequantizeLinear, symmetric, per output channel",
+                "quantizedMatrices": count}
+    return {"weights": "fp32"}
+
+
+def git_version() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def export_image_side(image_side: dict, cfg: TrainConfig, folder: Path) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    icfg = image_side["config"]
+    g = torch.Generator().manual_seed(cfg.seed)
+    image = torch.rand(2, 3, icfg.image_size, icfg.image_size, generator=g)
+    z = torch.randn(2, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
+    tokens = torch.randn(2, icfg.tokens, icfg.token_dim, generator=g)
+    encoder, autoencoder, decoder = image_side["encoder"], image_side["autoencoder"], image_side["decoder"]
+    return {
+        "image-encoder.onnx": export_onnx(encoder, {"image": image}, ["tokens", "embedding"],
+                                          folder / "image-encoder.onnx", quantize=False),
+        "vae-decoder.onnx": export_onnx(Wrapper(autoencoder.decode, autoencoder), {"z": z}, ["image"],
+                                        folder / "vae-decoder.onnx", quantize=False),
+        "decoder.onnx": export_onnx(decoder, {"z_t": z, "t": torch.tensor([999.0, 10.0]), "tokens": tokens}, ["v"],
+                                    folder / "decoder.onnx", quantize=False),
+    }
+
+
+def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, folder: Path,
+                 quantization_of_image_side: dict, voxel_orders: dict[str, str]) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    bcfg, icfg = brain["config"], image_side["config"]
+    model, prior = brain["model"], brain["prior"]
+    g = torch.Generator().manual_seed(cfg.seed + 2)
+    quantization: dict[str, dict] = {}
+    subjects = {}
+    for subject, adapter in model.adapters.items():
+        if subject not in SHIPPED_SUBJECTS:
+            continue
+        file = f"adapter-{subject}.onnx"
+        voxels = torch.randn(2, adapter.in_features, generator=g)
+        quantization[file] = export_onnx(adapter, {"voxels": voxels}, ["shared"], folder / file, quantize=True)
+        subjects[subject] = {"voxelCount": adapter.in_features, "voxelOrder": voxel_orders[subject], "adapter": file}
+    shared = torch.randn(2, bcfg.hidden, generator=g)
+    quantization["backbone.onnx"] = export_onnx(model.backbone, {"shared": shared},
+                                                ["clip_tokens", "retrieval", "blurry_latent"],
+                                                folder / "backbone.onnx", quantize=True)
+    x_t = torch.randn(2, bcfg.tokens, bcfg.token_dim, generator=g)
+    cond = torch.randn(2, bcfg.tokens, bcfg.token_dim, generator=g)
+    quantization["prior.onnx"] = export_onnx(prior, {"x_t": x_t, "t": torch.tensor([99.0, 3.0]), "cond": cond}, ["x0"],
+                                             folder / "prior.onnx", quantize=False)
+    for file, entry in quantization_of_image_side.items():
+        quantization[f"../{IMAGE_BUNDLE}/{file}"] = entry
+    write_sampler_fixture(brain, image_side, cfg, folder / "parity" / "sampler.json", g)
+    manifest = {
+        "format": "mindeye-web/models@1",
+        "id": name,
+        "name": {"mini-multisubject": "mini, shared-subject (pretrained on subjects 02-08)",
+                 "mini-subj01-finetuned": "mini, shared-subject pretraining + subject 01 fine-tuned on 1 session",
+                 "mini-subj01-alone": "mini, subject 01 trained on 1 session alone"}[name],
+        "description": ("MindEye2-shaped model trained by mindeye-web on its simulated dataset; "
+                        "its scores describe simulated data, not human fMRI."),
+        "family": "mini",
+        "dims": {"H": bcfg.hidden, "T": bcfg.tokens, "D": bcfg.token_dim, "E": bcfg.embed_dim,
+                 "C": icfg.latent_channels, "h": icfg.latent_size, "w": icfg.latent_size, "S": icfg.image_size},
+        "subjects": subjects,
+        "files": {"backbone": "backbone.onnx", "prior": "prior.onnx",
+                  "decoder": f"../{IMAGE_BUNDLE}/decoder.onnx", "vaeDecoder": f"../{IMAGE_BUNDLE}/vae-decoder.onnx",
+                  "imageEncoder": f"../{IMAGE_BUNDLE}/image-encoder.onnx"},
+        "quantization": quantization,
+        "prior": {"parameterization": "x0", "trainSteps": cfg.prior_train_steps, "steps": cfg.prior_sample_steps,
+                  "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.prior_train_steps)]},
+        "decoder": {"parameterization": "v", "trainSteps": cfg.decoder_train_steps, "steps": cfg.decoder_sample_steps,
+                    "maxSteps": 50, "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.decoder_train_steps)],
+                    "cfgScale": cfg.cfg_scale, "maxCfgScale": 8.0, "unconditional": "zeros"},
+        "latent": {"scale": image_side["latent_scale"]},
+        "retrieval": {"similarity": "cosine"},
+        "provenance": {"profile": cfg.profile, "trainingData": f"synthetic NSD, generator profile {cfg.dataset_profile}, seed {cfg.seed}",
+                       "sessionsPerSubject": {s: (cfg.target_sessions if s == "subj01" else cfg.pretrain_sessions)
+                                              for s in subjects},
+                       "codeVersion": git_version(), "seed": cfg.seed},
+        "scores": {},
+    }
+    (folder / "model.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+@torch.no_grad()
+def write_sampler_fixture(brain: dict, image_side: dict, cfg: TrainConfig, path: Path, g: torch.Generator) -> None:
+    """The Python samplers' result from fixed noise, for the TypeScript samplers to reproduce."""
+    bcfg, icfg = brain["config"], image_side["config"]
+    prior = copy.deepcopy(brain["prior"]).cpu()
+    decoder, autoencoder = image_side["decoder"].cpu(), image_side["autoencoder"].cpu()
+    cond = torch.randn(1, bcfg.tokens, bcfg.token_dim, generator=g)
+    prior_noise = torch.randn(1, bcfg.tokens, bcfg.token_dim, generator=g)
+    tokens = ddim_sample(lambda x, t: prior(x, t, cond), prior_noise, cosine_alphas_cumprod(cfg.prior_train_steps),
+                         cfg.prior_sample_steps, "x0")
+    latent_noise = torch.randn(1, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
+    latent = ddim_sample(guided(decoder, tokens, cfg.cfg_scale), latent_noise,
+                         cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
+    image = autoencoder.decode(latent / image_side["latent_scale"])
+    path.write_text(json.dumps({
+        "prior": {"noise": tensor_json(prior_noise), "cond": tensor_json(cond), "steps": cfg.prior_sample_steps,
+                  "result": tensor_json(tokens)},
+        "decoder": {"noise": tensor_json(latent_noise), "tokens": tensor_json(tokens), "steps": cfg.decoder_sample_steps,
+                    "cfgScale": cfg.cfg_scale, "latent": tensor_json(latent), "image": tensor_json(image)},
+        "atol": 2e-3}))
+
+
+def export_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], out: Path, log) -> dict[str, dict]:
+    for part in ("encoder", "autoencoder", "decoder"):
+        image_side[part].cpu()
+    quantization = export_image_side(image_side, cfg, out / IMAGE_BUNDLE)
+    voxel_orders = {s: "c" for brain in brains.values() for s in brain["model"].adapters}
+    manifests = {}
+    for name, brain in brains.items():
+        brain["model"].cpu(), brain["prior"].cpu()
+        manifests[name] = export_brain(name, brain, image_side, cfg, out / name, quantization, voxel_orders)
+        log("exported", bundle=name, subjects=list(manifests[name]["subjects"]))
+    return manifests

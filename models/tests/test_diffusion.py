@@ -1,0 +1,48 @@
+import pytest
+import torch
+
+from models.mini.diffusion import add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, v_target
+
+
+def test_timesteps_run_from_last_to_first():
+    assert ddim_timesteps(100, 5) == [99, 74, 50, 25, 0]
+    assert ddim_timesteps(1000, 2) == [999, 0]
+
+
+def test_schedule_decreases_from_nearly_one():
+    a = cosine_alphas_cumprod(1000)
+    assert a[0] > 0.99 and a[-1] < 0.01 and bool((a[1:] < a[:-1]).all())
+
+
+@pytest.mark.parametrize("parameterization", ["x0", "eps", "v"])
+def test_ddim_with_an_oracle_denoiser_recovers_the_clean_sample(parameterization):
+    """A denoiser that knows x0 makes every DDIM step land on it, whatever the parameterisation."""
+    torch.manual_seed(0)
+    alphas = cosine_alphas_cumprod(100)
+    x0 = torch.randn(2, 8, 4)
+    noise = torch.randn_like(x0)
+
+    def oracle(x, t):
+        a = alphas[t.long()].view(-1, 1, 1)
+        eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
+        return {"x0": x0, "eps": eps, "v": a.sqrt() * eps - (1 - a).sqrt() * x0}[parameterization]
+
+    result = ddim_sample(oracle, add_noise(x0, noise, torch.full((2,), 99), alphas), alphas, 7, parameterization)
+    assert torch.allclose(result, x0, atol=1e-4)
+
+
+def test_v_target_inverts_to_x0():
+    alphas = cosine_alphas_cumprod(1000)
+    x0, noise, t = torch.randn(3, 4), torch.randn(3, 4), torch.tensor([5, 500, 990])
+    a = alphas[t].view(-1, 1)
+    x_t = add_noise(x0, noise, t, alphas)
+    assert torch.allclose(a.sqrt() * x_t - (1 - a).sqrt() * v_target(x0, noise, t, alphas), x0, atol=1e-5)
+
+
+def test_guidance_extrapolates_from_the_unconditional_output():
+    def denoise(x, t, tokens):
+        return x + tokens.sum((1, 2)).view(-1, 1)
+
+    x, t, tokens = torch.zeros(1, 3), torch.zeros(1), torch.ones(1, 2, 2)
+    assert torch.allclose(guided(denoise, tokens, 3.0)(x, t), torch.full((1, 3), 12.0))
+    assert torch.allclose(guided(denoise, tokens, 1.0)(x, t), torch.full((1, 3), 4.0))

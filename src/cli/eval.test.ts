@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TinyBundle } from '../testing/tinyBundle';
+import { TinyModel } from '../testing/tinyModel';
+
+const cli = fileURLToPath(new URL('./eval.ts', import.meta.url));
+
+/** Runs the CLI as `npm run eval` does (tsx), returning its exit code and output. */
+async function runCli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+describe('npm run eval', () => {
+  let dataset: TinyBundle;
+  let model: TinyModel;
+  beforeAll(async () => {
+    [dataset, model] = await Promise.all([TinyBundle.create(), TinyModel.create()]);
+  });
+  afterAll(async () => {
+    await Promise.all([dataset.dispose(), model.dispose()]);
+  });
+
+  it('prints the Table-1 columns for each row, the extra rows, the notes and the timings', async () => {
+    const { code, stdout, stderr } = await runCli('--models', model.brainDir, '--dataset', dataset.dir);
+    expect(stderr).toContain(
+      'tiny-brain on tiny subj01: 2 test images (betas averaged over 2-2 trials), prior 4 steps, decoder 5 steps, CFG 2',
+    );
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('method'))).toMatch(
+      /^method\s+PixCorr\s+SSIM\s+two-way\*\s+image ret\.\s+brain ret\.$/,
+    );
+    const number = String.raw`-?\.\d{3}`;
+    const percent = String.raw`\d+\.\d`;
+    expect(stdout).toMatch(
+      new RegExp(String.raw`^reconstruction\s+${number}\s+${number}\s+${percent}\s+${percent}\s+${percent}$`, 'm'),
+    );
+    for (const row of ['low-level \\(blurry\\) alone', 'without prior', 'ceiling \\(decoder on true-image tokens\\)']) {
+      expect(stdout).toMatch(new RegExp(String.raw`^${row}\s+${number}\s+${number}\s+${percent}\s+—\s+—$`, 'm'));
+    }
+    expect(stdout).toMatch(/^baseline \(test\)\s+\.125\s+\.250\s+50\.0\s+—\s+—$/m);
+    expect(stdout).toContain('The fMRI data are simulated');
+    expect(stdout).toContain('mini image encoder, not CLIP');
+    expect(stdout).toMatch(/^\s+decoder\s+\d+ ms total\s+[\d.]+ ms\/image$/m);
+  });
+
+  it('writes JSON that gives the same numbers for any batch size, and a figure', async () => {
+    const figure = join(dataset.dir, 'figure.png');
+    const args = ['--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj02', '--json', '--seed', '3'];
+    const [one, two] = await Promise.all([
+      runCli(...args, '--batch', '1', '--figure', figure),
+      runCli(...args, '--batch', '2'),
+    ]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    type Report = { rows: Record<string, string | number>[]; subject: string; samples: number };
+    const [a, b] = [JSON.parse(one.stdout), JSON.parse(two.stdout)] as Report[];
+    expect(a!.subject).toBe('subj02');
+    expect(a!.samples).toBe(2);
+    // Each sample has its own noise, so only float rounding in the engine may differ between batchings.
+    expect(a!.rows.map((r) => r.name)).toEqual(b!.rows.map((r) => r.name));
+    a!.rows.forEach((row, i) => {
+      for (const [key, value] of Object.entries(row)) {
+        if (typeof value === 'number') expect(b!.rows[i]![key]).toBeCloseTo(value, 5);
+      }
+    });
+    const { width, height } = await sharp(await readFile(figure)).metadata();
+    expect([width, height]).toEqual([3 * 128 + 4 * 4, 28 + 2 * 128 + 3 * 4]); // seen | reconstruction | blurry, 2 rows
+  });
+
+  it('says what is wrong with its input, without a stack trace', async () => {
+    const missing = await runCli('--models', join(model.root, 'nope'), '--dataset', dataset.dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^error: model bundle .*nope cannot be used with dataset tiny:\n {2}model\.json: not found/,
+    );
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+
+    const subject = await runCli('--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj03');
+    expect(subject.stderr.trim()).toBe('error: model tiny-brain has no subject subj03 (it has subj01, subj02)');
+
+    await model.editModelJson((json) => {
+      json.subjects.subj01!.voxelCount = 29;
+    });
+    const misfit = await runCli('--models', model.brainDir, '--dataset', dataset.dir);
+    expect(misfit.stderr).toContain('model.json: model subj01 expects 29 voxels, dataset subj01 has 30');
+    expect(misfit.code).toBe(1);
+  });
+
+  it('exits 2 with the usage for a wrong command line', async () => {
+    const { code, stderr } = await runCli('--models', model.brainDir, '--datset', dataset.dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('usage: npm run eval -- --models <model bundle> --dataset <dataset bundle>');
+  });
+});

@@ -1,0 +1,266 @@
+// npm run eval -- --models <bundle> --dataset <bundle> [--subject s] [--json] [--figure out.png]
+//                 [--figure-count N] [--limit N] [--seed N] [--batch N]
+//                 [--prior-steps N] [--decoder-steps N] [--cfg S]
+// Evaluates a model bundle on a subject's test images, as MindEye2's Table 1, on onnxruntime-node
+// (CPU). Exits 0, 1 for bad input or a failed evaluation (with a message, no stack trace), 2 for usage.
+import { parseArgs } from 'node:util';
+import { errorText, FetchBundleSource, type BundleSource } from '../data/bundleSource';
+import { datasetSchema, type DatasetJson } from '../data/datasetSchema';
+import { fetchModelBundleSource } from '../data/modelBundleSource';
+import { loadTestSet, subjectsWithTestData } from '../data/testSet';
+import { validateModelBundle } from '../data/validateModel';
+import { readJsonFile, type Problem } from '../data/validation';
+import { MindEyeModel, ModelLoadError } from '../inference/model';
+import { defaultSettings, checkSettings } from '../inference/pipeline';
+import { imageToTensor } from '../inference/preprocess';
+import { evaluate, type MetricRow } from '../metrics/evaluate';
+import { writeFigure } from '../node/figure';
+import { FsBundleSource } from '../node/fsBundleSource';
+import { fsModelBundleSource } from '../node/fsModelBundleSource';
+import { createOrtNodeEngine } from '../node/ortEngine';
+import { decodeRgbWithSharp } from '../node/sharpRgb';
+import { formatTable, formatTimings } from './evalReport';
+
+const USAGE = `usage: npm run eval -- --models <model bundle> --dataset <dataset bundle> [--subject s] [--json]
+         [--figure out.png] [--figure-count N] [--limit N] [--seed N] [--batch N]
+         [--prior-steps N] [--decoder-steps N] [--cfg S]
+(npm run -s eval -- ... --json prints the JSON alone, without npm's banner)`;
+
+/** Bad input, said in one message; printed without a stack trace. */
+class InputError extends Error {}
+
+/** A wrong command line: exit 2 with the usage. */
+class UsageError extends Error {}
+
+const isUrl = (location: string) => /^https?:\/\//i.test(location);
+
+function parse(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      models: { type: 'string' },
+      dataset: { type: 'string' },
+      subject: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      figure: { type: 'string' },
+      'figure-count': { type: 'string', default: '8' },
+      limit: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      batch: { type: 'string', default: '8' },
+      'prior-steps': { type: 'string' },
+      'decoder-steps': { type: 'string' },
+      cfg: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const integer = (name: string, text: string | undefined, min: number) => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min)
+      throw new UsageError(`--${name} must be an integer >= ${min}, not "${text}"`);
+    return value;
+  };
+  const cfg = values.cfg === undefined ? undefined : Number(values.cfg);
+  if (cfg !== undefined && !Number.isFinite(cfg)) throw new UsageError(`--cfg must be a number, not "${values.cfg}"`);
+  if (!values.help && (!values.models || !values.dataset)) throw new UsageError('--models and --dataset are required');
+  return {
+    help: values.help,
+    models: values.models ?? '',
+    dataset: values.dataset ?? '',
+    subject: values.subject,
+    json: values.json,
+    figure: values.figure,
+    figureCount: integer('figure-count', values['figure-count'], 1)!,
+    limit: integer('limit', values.limit, 2),
+    seed: integer('seed', values.seed, 0)!,
+    batch: integer('batch', values.batch, 1)!,
+    priorSteps: integer('prior-steps', values['prior-steps'], 2),
+    decoderSteps: integer('decoder-steps', values['decoder-steps'], 2),
+    cfg,
+  };
+}
+
+const problemLines = (problems: readonly Problem[]) => problems.map((p) => `  ${p.file}: ${p.message}`).join('\n');
+
+async function readDataset(source: BundleSource): Promise<DatasetJson> {
+  const problems: Problem[] = [];
+  const dataset = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
+  if (!dataset) throw new InputError(`dataset ${source.name} cannot be used:\n${problemLines(problems)}`);
+  return dataset;
+}
+
+function chooseSubject(
+  requested: string | undefined,
+  modelSubjects: string[],
+  dataset: DatasetJson,
+  modelId: string,
+): string {
+  const withData = subjectsWithTestData(dataset);
+  if (requested !== undefined) {
+    if (!modelSubjects.includes(requested)) {
+      throw new InputError(`model ${modelId} has no subject ${requested} (it has ${modelSubjects.join(', ')})`);
+    }
+    if (!withData.includes(requested)) {
+      throw new InputError(
+        `dataset ${dataset.id} has no test betas for ${requested} (it has them for ${withData.join(', ') || 'no subject'})`,
+      );
+    }
+    return requested;
+  }
+  const subject = modelSubjects.find((s) => withData.includes(s));
+  if (!subject) {
+    throw new InputError(
+      `model ${modelId} (subjects ${modelSubjects.join(', ')}) shares no subject with test betas in dataset ${dataset.id} (${withData.join(', ') || 'none'})`,
+    );
+  }
+  return subject;
+}
+
+async function main(args: string[]): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(args);
+  } catch (error) {
+    console.error(`${errorText(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = (message: string) => console.error(message);
+  const wallStart = performance.now();
+
+  const datasetSource = isUrl(options.dataset)
+    ? new FetchBundleSource(options.dataset)
+    : new FsBundleSource(options.dataset);
+  const modelSource = isUrl(options.models)
+    ? fetchModelBundleSource(options.models)
+    : fsModelBundleSource(options.models);
+  const dataset = await readDataset(datasetSource);
+  const validation = await validateModelBundle(modelSource, dataset);
+  if (!validation.model || validation.problems.length > 0) {
+    throw new InputError(
+      `model bundle ${modelSource.name} cannot be used with dataset ${dataset.id}:\n${problemLines(validation.problems)}`,
+    );
+  }
+  const modelJson = validation.model;
+  const subject = chooseSubject(options.subject, Object.keys(modelJson.subjects), dataset, modelJson.id);
+
+  let start = performance.now();
+  const model = await MindEyeModel.load(modelSource, createOrtNodeEngine(), { subjects: [subject] });
+  const loadMs = performance.now() - start;
+  try {
+    const defaults = defaultSettings(model);
+    const settings = {
+      priorSteps: options.priorSteps ?? defaults.priorSteps,
+      decoderSteps: options.decoderSteps ?? defaults.decoderSteps,
+      cfgScale: options.cfg ?? defaults.cfgScale,
+    };
+    try {
+      checkSettings(model, settings);
+    } catch (error) {
+      throw new InputError(errorText(error));
+    }
+
+    start = performance.now();
+    const testSet = await loadTestSet(datasetSource, dataset, subject, { limit: options.limit });
+    const S = modelJson.dims.S;
+    const samples = await Promise.all(
+      testSet.map(async (sample) => {
+        let rgb;
+        try {
+          rgb = await decodeRgbWithSharp(await datasetSource.read(sample.image.file));
+        } catch (error) {
+          throw new InputError(`${sample.image.file}: ${errorText(error)}`);
+        }
+        return { voxels: sample.voxels, image: imageToTensor(rgb, S) };
+      }),
+    );
+    const dataMs = performance.now() - start;
+    const averaged = testSet.map((s) => s.trials);
+    log(
+      `${modelJson.id} on ${dataset.id} ${subject}: ${samples.length} test images (betas averaged over ${Math.min(...averaged)}-${Math.max(...averaged)} trials), ` +
+        `prior ${settings.priorSteps} steps, decoder ${settings.decoderSteps} steps, CFG ${settings.cfgScale}`,
+    );
+
+    start = performance.now();
+    const result = await evaluate(model, subject, samples, {
+      settings,
+      seed: options.seed,
+      batchSize: options.batch,
+      onProgress: (done, total) => log(`  ${done}/${total} reconstructed`),
+    });
+    const evalMs = performance.now() - start;
+    const extraRows: MetricRow[] = modelJson.scores?.[subject]?.extraRows ?? [];
+    const rows = [...result.rows, ...extraRows];
+
+    if (options.figure) {
+      const count = Math.min(options.figureCount, result.samples);
+      const columns = [
+        { title: 'seen', images: result.images.seen },
+        { title: 'reconstruction', images: result.images.reconstruction },
+        ...(result.images.blurry ? [{ title: 'blurry', images: result.images.blurry }] : []),
+      ];
+      await writeFigure(options.figure, columns, S, count);
+      log(`wrote ${options.figure} (${count} rows)`);
+    }
+
+    const wallMs = performance.now() - wallStart;
+    const notes = [
+      dataset.synthetic
+        ? `The fMRI data are simulated (dataset ${dataset.id} is synthetic): these scores describe simulated responses, not people.`
+        : `Dataset ${dataset.id}.`,
+      `* two-way identification uses the bundle's own image encoder embedding (mini image encoder, not CLIP, AlexNet or Inception).`,
+      `Retrieval: top-1 among ${result.retrievalPool} test samples (MindEye2: 300), ${result.retrievalPool < result.samples ? '30 seeded draws' : 'all of them'}; chance ${(100 / result.retrievalPool).toFixed(1)}%.`,
+      `PixCorr and SSIM at ${S}x${S} px (MindEye2: 425x425); SSIM as scikit-image's (grayscale, Gaussian sigma 1.5).`,
+    ];
+    if (extraRows.length > 0) notes.push(`Rows after "ceiling" come from model.json scores.${subject}.extraRows.`);
+
+    if (options.json) {
+      console.log(
+        JSON.stringify(
+          {
+            model: modelJson.id,
+            dataset: dataset.id,
+            synthetic: dataset.synthetic,
+            subject,
+            samples: result.samples,
+            settings,
+            seed: options.seed,
+            retrievalPool: result.retrievalPool,
+            rows,
+            timingsMs: { load: loadMs, data: dataMs, evaluate: evalMs, wall: wallMs, stages: result.timings },
+            notes,
+          },
+          null,
+          1,
+        ),
+      );
+    } else {
+      console.log(`${modelJson.name} (${modelJson.id}), ${dataset.id} ${subject}, ${result.samples} test images\n`);
+      console.log(formatTable(rows));
+      console.log(`\n${notes.join('\n')}\n`);
+      console.log(
+        `engine onnxruntime-node (CPU), batch ${options.batch}; load ${loadMs.toFixed(0)} ms, data ${dataMs.toFixed(0)} ms, evaluation ${evalMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms`,
+      );
+      console.log(formatTimings(result.timings, result.samples));
+    }
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // Bad input and failed runs end in a message, not a stack trace.
+  const message =
+    error instanceof ModelLoadError
+      ? `the model cannot be loaded:\n${error.problems.map((p) => `  ${p}`).join('\n')}`
+      : errorText(error);
+  console.error(`error: ${message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,64 @@
+// A subject's test set as the evaluation uses it: one voxel vector per test image, the mean of the
+// betas rows that show it (MindEye2 averages an image's 3 repeats). Single-trial rows count once each;
+// repeat-average rows count as the number of trials they average, so a mix of both stays a mean over
+// trials.
+import type { BundleSource } from './bundleSource';
+import { trialsSchema, type DatasetJson, type ImageJson } from './datasetSchema';
+import { readJsonFile, type Problem } from './validation';
+import { openRowReader } from './zarrArray';
+
+export interface TestSample {
+  /** The image's index in dataset.json's images. */
+  imageIndex: number;
+  image: ImageJson;
+  /** The mean betas over the rows that show it, [V_s]. */
+  voxels: Float32Array;
+  /** How many trials the mean covers. */
+  trials: number;
+}
+
+export class TestSetError extends Error {
+  override name = 'TestSetError';
+}
+
+/** Subjects with betas and at least one test image listing their rows. */
+export function subjectsWithTestData(dataset: DatasetJson): string[] {
+  return dataset.subjects
+    .filter((s) => s.betas && dataset.images.some((im) => im.split === 'test' && (im.trials?.[s.id]?.length ?? 0) > 0))
+    .map((s) => s.id);
+}
+
+export async function loadTestSet(
+  source: BundleSource,
+  dataset: DatasetJson,
+  subjectId: string,
+  options: { limit?: number; signal?: AbortSignal } = {},
+): Promise<TestSample[]> {
+  const subject = dataset.subjects.find((s) => s.id === subjectId);
+  if (!subject) throw new TestSetError(`dataset ${dataset.id} has no subject ${subjectId}`);
+  if (!subject.betas || !subject.trials) throw new TestSetError(`dataset ${dataset.id}: ${subjectId} has no betas`);
+  const problems: Problem[] = [];
+  const trials = await readJsonFile(source, subject.trials, `subject ${subjectId}`, trialsSchema, problems);
+  if (!trials) throw new TestSetError(problems.map((p) => `${p.file}: ${p.message}`).join('\n'));
+  const reader = await openRowReader(source, subject.betas.path, subject.betas.scale ?? 1);
+
+  const shown = dataset.images
+    .map((image, imageIndex) => ({ image, imageIndex, rows: image.trials?.[subjectId] ?? [] }))
+    .filter(({ image, rows }) => image.split === 'test' && rows.length > 0)
+    .slice(0, options.limit);
+  if (shown.length === 0) throw new TestSetError(`dataset ${dataset.id}: ${subjectId} has no test images`);
+
+  const samples: TestSample[] = [];
+  for (const { image, imageIndex, rows } of shown) {
+    const sum = new Float64Array(subject.voxelCount);
+    let weight = 0;
+    for (const row of rows) {
+      const values = await reader.read(row, { signal: options.signal });
+      const w = subject.betas.rows === 'repeat-average' ? (trials.averageOf?.[row] ?? 1) : 1;
+      for (let v = 0; v < sum.length; v++) sum[v]! += w * values[v]!;
+      weight += w;
+    }
+    samples.push({ imageIndex, image, voxels: Float32Array.from(sum, (s) => s / weight), trials: weight });
+  }
+  return samples;
+}

@@ -1,0 +1,63 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { fsModelBundleSource } from '../node/fsModelBundleSource';
+import { TINY_DATASET } from '../testing/tinyBundle';
+import { TinyModel } from '../testing/tinyModel';
+import { validateModelBundle } from './validateModel';
+
+describe('validateModelBundle', () => {
+  let tiny: TinyModel;
+  beforeEach(async () => {
+    await tiny?.dispose();
+    tiny = await TinyModel.create();
+  });
+  afterAll(() => tiny.dispose());
+
+  it("accepts a bundle whose files (its own and its sibling's) exist and whose subjects fit the dataset", async () => {
+    const { model, problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir), TINY_DATASET);
+    expect(problems).toEqual([]);
+    expect(model?.id).toBe('tiny-brain');
+  });
+
+  it('names a missing file and the field that names it', async () => {
+    await rm(join(tiny.imageDir, 'vae-decoder.onnx'));
+    const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
+    expect(problems).toEqual([
+      {
+        file: '../tiny-image/vae-decoder.onnx',
+        message: expect.stringMatching(
+          /^referenced by model\.json files\.vaeDecoder, but not found \(.*tiny-image\/vae-decoder\.onnx\)$/,
+        ) as string,
+      },
+    ]);
+  });
+
+  it('names both sides when the subjects do not fit the dataset', async () => {
+    await tiny.editModelJson((json) => {
+      json.subjects.subj01!.voxelCount = 31;
+      json.subjects.subj02!.voxelOrder = 'fortran';
+      json.subjects.subj09 = { voxelCount: 5, voxelOrder: 'c', adapter: 'adapter-subj01.onnx' };
+    });
+    const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir), TINY_DATASET);
+    expect(problems.map((p) => p.message)).toEqual([
+      'model subj01 expects 31 voxels, dataset subj01 has 30',
+      'model subj02 expects voxel order "fortran", dataset subj02 has "c"',
+      'model tiny-brain has subject subj09, which dataset tiny does not have (it has subj01, subj02, subj03)',
+    ]);
+    expect(problems.every((p) => p.file === 'model.json')).toBe(true);
+  });
+
+  it('reports schema problems with their paths, and a missing model.json', async () => {
+    await tiny.editModelJson((json) => {
+      (json.dims as Record<string, unknown>).H = 0;
+    });
+    expect((await validateModelBundle(fsModelBundleSource(tiny.brainDir))).problems).toEqual([
+      { file: 'model.json', message: 'dims.H: Too small: expected number to be >0' },
+    ]);
+    await rm(join(tiny.brainDir, 'model.json'));
+    const { model, problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
+    expect(model).toBeNull();
+    expect(problems).toEqual([{ file: 'model.json', message: expect.stringMatching(/^not found/) as string }]);
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ddimSample, ddimTimesteps, toX0Eps, withGuidance, type NoiseSchedule } from './ddim';
+
+/** A decreasing ā like a real schedule (values well inside (0, 1)). */
+function schedule(n: number, parameterization: NoiseSchedule['parameterization']): NoiseSchedule {
+  return { alphasCumprod: Array.from({ length: n }, (_, t) => 0.999 - (0.99 * t) / (n - 1)), parameterization };
+}
+
+/**
+ * Oracle denoisers: the model output that, at any t, predicts exactly `target` as x̂0 for the
+ * current x. DDIM must then return `target` whatever the steps.
+ */
+function oracle(target: Float32Array, s: NoiseSchedule) {
+  return async (x: Float32Array, t: number) => {
+    const a = s.alphasCumprod[t]!;
+    const [sa, s1a] = [Math.sqrt(a), Math.sqrt(1 - a)];
+    return x.map((xi, i) => {
+      const x0 = target[i]!;
+      const eps = (xi - sa * x0) / s1a;
+      if (s.parameterization === 'x0') return x0;
+      if (s.parameterization === 'eps') return eps;
+      return sa * eps - s1a * x0; // v = √a ε − √(1−a) x0
+    });
+  };
+}
+
+describe('ddimTimesteps', () => {
+  it('spaces k steps evenly from N-1 down to 0, rounding', () => {
+    expect(ddimTimesteps(100, 2)).toEqual([99, 0]);
+    expect(ddimTimesteps(100, 5)).toEqual([99, 74, 50, 25, 0]); // 74.25, 49.5, 24.75
+    expect(ddimTimesteps(1000, 20)).toHaveLength(20);
+    expect(ddimTimesteps(10, 10)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it("rounds halves to even, as the Python sampler's round() does", () => {
+    expect(ddimTimesteps(10, 3)).toEqual([9, 4, 0]); // 4.5 -> 4
+    expect(ddimTimesteps(12, 3)).toEqual([11, 6, 0]); // 5.5 -> 6
+  });
+
+  it('rejects step counts it cannot space', () => {
+    expect(() => ddimTimesteps(100, 1)).toThrow(/2 to 100 steps/);
+    expect(() => ddimTimesteps(100, 101)).toThrow(RangeError);
+    expect(() => ddimTimesteps(100, 2.5)).toThrow(RangeError);
+  });
+});
+
+describe('toX0Eps', () => {
+  const x = Float32Array.of(0.3, -1.2);
+  const a = 0.64; // √a = 0.8, √(1-a) = 0.6
+  it('reads x0 outputs', () => {
+    const { x0, eps } = toX0Eps(Float32Array.of(1, 0), x, a, 'x0');
+    expect(Array.from(x0)).toEqual([1, 0]);
+    expect(eps[0]).toBeCloseTo((0.3 - 0.8) / 0.6, 6);
+    expect(eps[1]).toBeCloseTo(-1.2 / 0.6, 6);
+  });
+  it('reads eps outputs', () => {
+    const { x0, eps } = toX0Eps(Float32Array.of(0.5, 1), x, a, 'eps');
+    expect(x0[0]).toBeCloseTo((0.3 - 0.6 * 0.5) / 0.8, 6);
+    expect(eps[1]).toBe(1);
+  });
+  it('reads v outputs', () => {
+    const { x0, eps } = toX0Eps(Float32Array.of(0.5, 1), x, a, 'v');
+    expect(x0[0]).toBeCloseTo(0.8 * 0.3 - 0.6 * 0.5, 6);
+    expect(eps[0]).toBeCloseTo(0.6 * 0.3 + 0.8 * 0.5, 6);
+  });
+});
+
+describe('ddimSample', () => {
+  const target = Float32Array.of(0.5, -2, 3.25, 0);
+  const noise = Float32Array.of(1.1, -0.4, 0.2, -1.7);
+
+  it.each(['x0', 'eps', 'v'] as const)('returns what a %s oracle predicts, for any step count', async (p) => {
+    const s = schedule(50, p);
+    for (const steps of [2, 7, 50]) {
+      const result = await ddimSample(oracle(target, s), noise, s, steps);
+      for (let i = 0; i < target.length; i++) expect(result[i]).toBeCloseTo(target[i]!, 4);
+    }
+  });
+
+  it('calls the model once per step, at the DDIM timesteps, starting from the noise', async () => {
+    const s = schedule(100, 'x0');
+    const calls: [number, number[]][] = [];
+    await ddimSample(
+      async (x, t) => {
+        calls.push([t, Array.from(x)]);
+        return new Float32Array(x.length);
+      },
+      noise,
+      s,
+      5,
+    );
+    expect(calls.map(([t]) => t)).toEqual([99, 74, 50, 25, 0]);
+    expect(calls[0]![1]).toEqual(Array.from(noise));
+  });
+
+  it('takes the deterministic DDIM step x = √a′ x̂0 + √(1−a′) ε̂', async () => {
+    // A model predicting x0 = 0 leaves ε̂ = x/√(1−a): each step rescales x by √(1−a′)/√(1−a).
+    const s = schedule(10, 'x0');
+    const seen: number[] = [];
+    await ddimSample(
+      async (x) => {
+        seen.push(x[0]!);
+        return new Float32Array(x.length);
+      },
+      Float32Array.of(1),
+      s,
+      3,
+    );
+    const [t0, t1] = ddimTimesteps(10, 3) as [number, number];
+    const abar = s.alphasCumprod;
+    expect(seen[1]).toBeCloseTo(Math.sqrt(1 - abar[t1]!) / Math.sqrt(1 - abar[t0]!), 6);
+  });
+});
+
+describe('withGuidance', () => {
+  // A linear "model": out = x + sum(tokens) per batch entry, so the unconditional half sees 0.
+  const model = async (x: Float32Array, _t: number, tokens: Float32Array) => {
+    const batch = tokens.length / 2; // two tokens per entry
+    const perEntry = x.length / batch;
+    return x.map((v, i) => {
+      const b = Math.floor(i / perEntry);
+      return v + tokens[2 * b]! + tokens[2 * b + 1]!;
+    });
+  };
+
+  it('mixes conditional and all-zero unconditional outputs as u + s(c − u), in one batched call', async () => {
+    let calls = 0;
+    const counted = async (x: Float32Array, t: number, tokens: Float32Array) => {
+      calls++;
+      return model(x, t, tokens);
+    };
+    const tokens = Float32Array.of(1, 2, 10, 20); // batch 2: sums 3 and 30
+    const out = await withGuidance(counted, tokens, 4)(Float32Array.of(0.5, 0.5, 1, 1), 0);
+    // c = x + sum, u = x  ->  u + 4 (c - u) = x + 4 sum
+    expect(Array.from(out)).toEqual([12.5, 12.5, 121, 121]);
+    expect(calls).toBe(1);
+  });
+
+  it('is the conditional model at scale 1', async () => {
+    const out = await withGuidance(model, Float32Array.of(1, 2), 1)(Float32Array.of(0), 0);
+    expect(Array.from(out)).toEqual([3]);
+  });
+});

@@ -1,0 +1,154 @@
+// A loaded model bundle: model.json and one engine session per ONNX file, each checked against its
+// contract. It owns the sessions and disposes them together (one owner, one disposer).
+import { BundleReadError, errorText, type BundleSource } from '../data/bundleSource';
+import type { ModelJson } from '../data/modelSchema';
+import { MODEL_FILE, readModelJson } from '../data/validateModel';
+import { contractOf, contractProblems, type StageName } from './contract';
+import type { Engine, EngineSession, HostTensor } from './engine';
+
+/** A model bundle that cannot be used; `problems` lists every reason as `<file>: <message>`. */
+export class ModelLoadError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ModelLoadError';
+  }
+}
+
+export interface LoadModelOptions {
+  /** The subjects whose adapters to load; default all of model.json's. */
+  subjects?: readonly string[];
+}
+
+type SharedStage = Exclude<StageName, 'adapter'>;
+
+export class MindEyeModel {
+  private constructor(
+    readonly json: ModelJson,
+    private readonly adapters: ReadonlyMap<string, EngineSession>,
+    private readonly sessions: Readonly<Record<SharedStage, EngineSession>>,
+    /** Whether the backbone gives a blurry_latent (the low-level image). */
+    readonly hasBlurry: boolean,
+  ) {}
+
+  static async load(source: BundleSource, engine: Engine, options: LoadModelOptions = {}): Promise<MindEyeModel> {
+    // model.json only: the ONNX files are read once, below, and a missing one is reported there.
+    const { model, problems } = await readModelJson(source);
+    if (!model || problems.length > 0) throw new ModelLoadError(problems.map((p) => `${p.file}: ${p.message}`));
+    const subjects = options.subjects ?? Object.keys(model.subjects);
+    const unknown = subjects.filter((s) => !(s in model.subjects));
+    if (unknown.length > 0) {
+      throw new ModelLoadError([
+        `${MODEL_FILE}: model ${model.id} has no subject ${unknown.join(', ')} (it has ${Object.keys(model.subjects).join(', ')})`,
+      ]);
+    }
+
+    const specs: { stage: StageName; subject?: string; path: string }[] = [
+      ...subjects.map((subject) => ({ stage: 'adapter' as const, subject, path: model.subjects[subject]!.adapter })),
+      ...(Object.keys(model.files) as SharedStage[]).map((stage) => ({ stage, path: model.files[stage] })),
+    ];
+    const loaded = await Promise.allSettled(specs.map((spec) => openSession(source, engine, model, spec)));
+    const errors = loaded.flatMap((r) => (r.status === 'rejected' ? [errorText(r.reason)] : []));
+    const sessions = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (errors.length > 0) {
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw new ModelLoadError(errors);
+    }
+    const adapters = new Map(subjects.map((subject, i) => [subject, sessions[i]!]));
+    const shared = Object.fromEntries(
+      specs.slice(subjects.length).map((spec, i) => [spec.stage, sessions[subjects.length + i]!]),
+    ) as Record<SharedStage, EngineSession>;
+    const hasBlurry = shared.backbone.outputs.some((o) => o.name === 'blurry_latent');
+    return new MindEyeModel(model, adapters, shared, hasBlurry);
+  }
+
+  get subjects(): string[] {
+    return [...this.adapters.keys()];
+  }
+
+  /** voxels [B, V_s] -> shared [B, H] */
+  async adapter(subject: string, voxels: HostTensor): Promise<HostTensor> {
+    const session = this.adapters.get(subject);
+    if (!session) throw new Error(`no adapter loaded for subject ${subject} (loaded: ${this.subjects.join(', ')})`);
+    return output(session, { voxels }, 'shared');
+  }
+
+  /** shared [B, H] -> clip_tokens [B,T,D], retrieval [B,E], blurry_latent [B,C,h,w] (when the backbone has it) */
+  async backbone(
+    shared: HostTensor,
+  ): Promise<{ clipTokens: HostTensor; retrieval: HostTensor; blurryLatent: HostTensor | null }> {
+    const outputs = await this.sessions.backbone.run({ shared });
+    return {
+      clipTokens: required(outputs, 'clip_tokens', this.sessions.backbone),
+      retrieval: required(outputs, 'retrieval', this.sessions.backbone),
+      blurryLatent: outputs.blurry_latent ?? null,
+    };
+  }
+
+  /** One prior step: its output (named by the parameterization) for x_t [B,T,D] at float timestep t. */
+  async priorStep(xT: HostTensor, t: number, cond: HostTensor): Promise<HostTensor> {
+    const batch = xT.dims[0]!;
+    const feeds = { x_t: xT, t: timesteps(t, batch), cond };
+    return output(this.sessions.prior, feeds, this.json.prior.parameterization);
+  }
+
+  /** One decoder step: eps or v for z_t [B,C,h,w] at float timestep t with tokens [B,T,D]. */
+  async decoderStep(zT: HostTensor, t: number, tokens: HostTensor): Promise<HostTensor> {
+    const batch = zT.dims[0]!;
+    const feeds = { z_t: zT, t: timesteps(t, batch), tokens };
+    return output(this.sessions.decoder, feeds, this.json.decoder.parameterization);
+  }
+
+  /** z [B,C,h,w] (unscaled) -> image [B,3,S,S] in [0,1] */
+  async vaeDecode(z: HostTensor): Promise<HostTensor> {
+    return output(this.sessions.vaeDecoder, { z }, 'image');
+  }
+
+  /** image [B,3,S,S] in [0,1] -> tokens [B,T,D], embedding [B,E] */
+  async encodeImage(image: HostTensor): Promise<{ tokens: HostTensor; embedding: HostTensor }> {
+    const outputs = await this.sessions.imageEncoder.run({ image });
+    return {
+      tokens: required(outputs, 'tokens', this.sessions.imageEncoder),
+      embedding: required(outputs, 'embedding', this.sessions.imageEncoder),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.adapters.values(), ...Object.values(this.sessions)].map((s) => s.dispose()));
+  }
+}
+
+async function openSession(
+  source: BundleSource,
+  engine: Engine,
+  model: ModelJson,
+  spec: { stage: StageName; subject?: string; path: string },
+): Promise<EngineSession> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.read(spec.path);
+  } catch (error) {
+    throw new Error(`${spec.path}: ${error instanceof BundleReadError ? error.message : errorText(error)}`);
+  }
+  const session = await engine.createSession(bytes, spec.path);
+  const problems = contractProblems(session, contractOf(spec.stage, model, spec.subject));
+  if (problems.length > 0) {
+    await session.dispose();
+    const what = spec.subject === undefined ? spec.stage : `adapter of ${spec.subject}`;
+    throw new Error(`${spec.path} (the ${what}): ${problems.join('; ')}`);
+  }
+  return session;
+}
+
+function timesteps(t: number, batch: number): HostTensor {
+  return { dims: [batch], data: new Float32Array(batch).fill(t) };
+}
+
+async function output(session: EngineSession, feeds: Record<string, HostTensor>, name: string): Promise<HostTensor> {
+  return required(await session.run(feeds), name, session);
+}
+
+function required(outputs: Record<string, HostTensor>, name: string, session: EngineSession): HostTensor {
+  const value = outputs[name];
+  if (!value) throw new Error(`${session.file} gave no output "${name}"`);
+  return value;
+}

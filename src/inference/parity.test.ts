@@ -1,0 +1,82 @@
+// Parity of the exported ONNX files and of the TypeScript samplers with PyTorch, through
+// onnxruntime-node (CPU), for every bundle folder with a parity/ folder under public/models/ and in
+// MINDEYE_PARITY_DIRS (colon-separated folders, each a bundle or a folder of bundles). The tiny model
+// the tests write runs the same checks first, so the machinery is tested even without bundles.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrtNodeEngine } from '../node/ortEngine';
+import { onnxFilesWithFixtures, parityFolders, readJson, type SamplerFixture } from '../testing/parity';
+import { onnxParity, samplerParity, type ParityResult } from '../testing/parityChecks';
+import { TinyModel } from '../testing/tinyModel';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const engine = createOrtNodeEngine();
+const folders = await parityFolders(REPO);
+
+/** Problems as lines, for an assertion message that says which output and by how much. */
+const problems = (results: ParityResult[]) => results.filter((r) => r.problem).map((r) => `${r.name}: ${r.problem}`);
+
+describe('parity machinery, on the tiny model the tests write', () => {
+  let tiny: TinyModel;
+  beforeAll(async () => {
+    tiny = await TinyModel.create();
+  });
+  afterAll(() => tiny.dispose());
+
+  it('finds every ONNX file of both folders within tolerance', async () => {
+    for (const folder of [tiny.brainDir, tiny.imageDir]) {
+      for (const { file } of await onnxFilesWithFixtures(folder)) {
+        expect(problems(await onnxParity(engine, folder, file))).toEqual([]);
+      }
+    }
+  });
+
+  it('reproduces the reference DDIM samplers', async () => {
+    const results = await samplerParity(engine, tiny.brainDir);
+    expect(results.map((r) => r.name)).toEqual(['prior sampler tokens', 'decoder sampler latent', 'decoded image']);
+    expect(problems(results)).toEqual([]);
+  });
+
+  it('reports an output that differs, a sampler that differs and a file without a fixture', async () => {
+    const path = join(tiny.brainDir, 'parity', 'sampler.json');
+    const fixture = await readJson<SamplerFixture>(path);
+    fixture.decoder.cfgScale = 1.5; // the Python result was made with 2
+    await writeFile(path, JSON.stringify(fixture));
+    expect(problems(await samplerParity(engine, tiny.brainDir))).toEqual([
+      expect.stringMatching(/^decoder sampler latent: \d+ of 16 values outside atol/),
+      expect.stringMatching(/^decoded image: /),
+    ]);
+    await writeFile(join(tiny.brainDir, 'extra.onnx'), '');
+    expect(problems(await onnxParity(engine, tiny.brainDir, 'extra.onnx'))).toEqual([
+      expect.stringMatching(/^extra\.onnx: no parity fixture/),
+    ]);
+  });
+});
+
+describe('parity of the exported bundles with PyTorch (onnxruntime-node, CPU)', () => {
+  if (folders.length === 0) {
+    it('has bundles to check', (context) => {
+      context.skip('no model bundle with a parity/ folder under public/models/, and MINDEYE_PARITY_DIRS names none');
+    });
+  }
+  for (const folder of folders) {
+    describe(folder, () => {
+      it('runs every ONNX file on its fixture within tolerance', async () => {
+        const files = await onnxFilesWithFixtures(folder);
+        expect(files.length).toBeGreaterThan(0);
+        const results = (await Promise.all(files.map(({ file }) => onnxParity(engine, folder, file)))).flat();
+        expect(problems(results)).toEqual([]);
+      });
+
+      it.runIf(existsSync(join(folder, 'parity', 'sampler.json')))(
+        'reproduces the Python DDIM samplers through onnxruntime',
+        async () => {
+          expect(problems(await samplerParity(engine, folder))).toEqual([]);
+        },
+      );
+    });
+  }
+});

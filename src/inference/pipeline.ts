@@ -1,0 +1,183 @@
+// The reconstruction pipeline (DESIGN §1): adapter -> backbone -> prior (conditioned on clip_tokens)
+// -> decoder (CFG, on the prior's tokens) -> vaeDecoder, for a batch of voxel vectors; plus the
+// variants the evaluation compares: the low-level (blurry) image alone, the decoder without the prior,
+// and the ceiling (the decoder on the image encoder's tokens of the true image).
+import { ddimSample, withGuidance } from './ddim';
+import { tensor, type HostTensor } from './engine';
+import type { MindEyeModel } from './model';
+import { gaussianNoise } from './random';
+
+export interface SamplerSettings {
+  priorSteps: number;
+  decoderSteps: number;
+  cfgScale: number;
+}
+
+/** model.json's own step counts and guidance scale. */
+export function defaultSettings(model: MindEyeModel): SamplerSettings {
+  const { prior, decoder } = model.json;
+  return { priorSteps: prior.steps, decoderSteps: decoder.steps, cfgScale: decoder.cfgScale };
+}
+
+/** Settings past model.json's limits are refused: the bundle says what it was trained to do. */
+export function checkSettings(model: MindEyeModel, settings: SamplerSettings): void {
+  const { prior, decoder } = model.json;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) throw new RangeError(message);
+  };
+  check(
+    Number.isInteger(settings.priorSteps) && settings.priorSteps >= 2 && settings.priorSteps <= prior.trainSteps,
+    `prior steps must be 2 to ${prior.trainSteps}, not ${settings.priorSteps}`,
+  );
+  check(
+    Number.isInteger(settings.decoderSteps) && settings.decoderSteps >= 2 && settings.decoderSteps <= decoder.maxSteps,
+    `decoder steps must be 2 to ${decoder.maxSteps}, not ${settings.decoderSteps}`,
+  );
+  check(
+    settings.cfgScale >= 1 && settings.cfgScale <= decoder.maxCfgScale,
+    `the guidance scale must be 1 to ${decoder.maxCfgScale}, not ${settings.cfgScale}`,
+  );
+}
+
+/** The samplers' starting noise for a batch: prior [B,T,D] and decoder [B,C,h,w]. */
+export interface StartNoise {
+  prior: Float32Array;
+  decoder: Float32Array;
+}
+
+/**
+ * Noise for a batch with one seed per sample, so a sample's reconstruction does not depend on the
+ * batch it ran in.
+ */
+export function startNoise(model: MindEyeModel, seeds: readonly number[]): StartNoise {
+  const { T, D, C, h, w } = model.json.dims;
+  const concat = (size: number, offset: number) => {
+    const out = new Float32Array(seeds.length * size);
+    seeds.forEach((seed, i) => out.set(gaussianNoise(size, seed * 2 + offset), i * size));
+    return out;
+  };
+  return { prior: concat(T * D, 0), decoder: concat(C * h * w, 1) };
+}
+
+/** Milliseconds per stage, in the order they ran. */
+export type StageTimings = Record<string, number>;
+
+async function timed<T>(timings: StageTimings, stage: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await work();
+  timings[stage] = (timings[stage] ?? 0) + performance.now() - start;
+  return result;
+}
+
+/** The prior's DDIM: clip_tokens [B,T,D] -> refined tokens [B,T,D] (the decoder's conditioning). */
+export async function samplePrior(
+  model: MindEyeModel,
+  clipTokens: HostTensor,
+  noise: Float32Array,
+  steps: number,
+): Promise<HostTensor> {
+  const denoise = async (x: Float32Array, t: number) =>
+    (await model.priorStep(tensor(x, clipTokens.dims), t, clipTokens)).data;
+  return tensor(await ddimSample(denoise, noise, model.json.prior, steps), clipTokens.dims);
+}
+
+/**
+ * The decoder's DDIM with guidance: tokens [B,T,D] -> its final x̂0 [B,C,h,w], in the scaled latent
+ * space the decoder was trained in (latentToImage divides by latent.scale).
+ */
+export async function sampleDecoder(
+  model: MindEyeModel,
+  tokens: HostTensor,
+  noise: Float32Array,
+  settings: Pick<SamplerSettings, 'decoderSteps' | 'cfgScale'>,
+): Promise<HostTensor> {
+  const { decoder, dims } = model.json;
+  const perSample = dims.C * dims.h * dims.w;
+  const conditioned = async (x: Float32Array, t: number, tokensData: Float32Array) => {
+    const batch = x.length / perSample;
+    const out = await model.decoderStep(
+      tensor(x, [batch, dims.C, dims.h, dims.w]),
+      t,
+      tensor(tokensData, [batch, dims.T, dims.D]),
+    );
+    return out.data;
+  };
+  const denoise = withGuidance(conditioned, tokens.data, settings.cfgScale);
+  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps);
+  return tensor(x0, [tokens.dims[0]!, dims.C, dims.h, dims.w]);
+}
+
+/** A latent in the scaled space (the decoder's x̂0, the backbone's blurry_latent) -> image [B,3,S,S]. */
+export function latentToImage(model: MindEyeModel, latent: HostTensor): Promise<HostTensor> {
+  const scale = model.json.latent.scale;
+  return model.vaeDecode(
+    tensor(
+      latent.data.map((v) => v / scale),
+      latent.dims,
+    ),
+  );
+}
+
+export interface Variants {
+  /** The low-level image: vaeDecoder(blurry_latent / latent.scale); skipped when the backbone has no blurry_latent. */
+  blurry?: boolean;
+  /** The decoder on the backbone's clip_tokens, without the prior (same decoder noise). */
+  noPrior?: boolean;
+}
+
+export interface Reconstruction {
+  clipTokens: HostTensor;
+  retrieval: HostTensor;
+  /** The prior's tokens, which condition the decoder. */
+  tokens: HostTensor;
+  /** [B,3,S,S] in [0,1] */
+  image: HostTensor;
+  blurry: HostTensor | null;
+  noPrior: HostTensor | null;
+  timings: StageTimings;
+}
+
+export async function reconstruct(
+  model: MindEyeModel,
+  subject: string,
+  voxels: HostTensor,
+  noise: StartNoise,
+  settings: SamplerSettings,
+  variants: Variants = {},
+): Promise<Reconstruction> {
+  checkSettings(model, settings);
+  const timings: StageTimings = {};
+  const shared = await timed(timings, 'adapter', () => model.adapter(subject, voxels));
+  const { clipTokens, retrieval, blurryLatent } = await timed(timings, 'backbone', () => model.backbone(shared));
+  const tokens = await timed(timings, 'prior', () => samplePrior(model, clipTokens, noise.prior, settings.priorSteps));
+  const latent = await timed(timings, 'decoder', () => sampleDecoder(model, tokens, noise.decoder, settings));
+  const image = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
+
+  let blurry: HostTensor | null = null;
+  if (variants.blurry && blurryLatent)
+    blurry = await timed(timings, 'blurry', () => latentToImage(model, blurryLatent));
+  let noPrior: HostTensor | null = null;
+  if (variants.noPrior) {
+    noPrior = await timed(timings, 'noPrior', async () =>
+      latentToImage(model, await sampleDecoder(model, clipTokens, noise.decoder, settings)),
+    );
+  }
+  return { clipTokens, retrieval, tokens, image, blurry, noPrior, timings };
+}
+
+/**
+ * The ceiling: what the decoder makes of the true image's own tokens (image [B,3,S,S] -> image'),
+ * the best any brain model could reach through this decoder. Also returns the image's embedding.
+ */
+export async function reconstructFromImage(
+  model: MindEyeModel,
+  image: HostTensor,
+  decoderNoise: Float32Array,
+  settings: Pick<SamplerSettings, 'decoderSteps' | 'cfgScale'>,
+): Promise<{ image: HostTensor; embedding: HostTensor; timings: StageTimings }> {
+  const timings: StageTimings = {};
+  const { tokens, embedding } = await timed(timings, 'imageEncoder', () => model.encodeImage(image));
+  const latent = await timed(timings, 'decoder', () => sampleDecoder(model, tokens, decoderNoise, settings));
+  const decoded = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
+  return { image: decoded, embedding, timings };
+}
