@@ -76,7 +76,7 @@ class Prior(nn.Module):
         self.x_in = nn.Linear(cfg.token_dim, w)
         self.time = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
         self.position = nn.Parameter(torch.randn(1, 2 * cfg.tokens + 1, w) * 0.02)
-        self.blocks = nn.Sequential(*[Block(w, cfg.prior_heads) for _ in range(cfg.prior_layers)])
+        self.blocks = nn.Sequential(*[Block(w, cfg.prior_heads, 2 * cfg.tokens + 1) for _ in range(cfg.prior_layers)])
         self.norm = nn.LayerNorm(w)
         self.out = nn.Linear(w, cfg.token_dim)
         self.tokens = cfg.tokens

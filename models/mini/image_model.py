@@ -33,19 +33,60 @@ class ImageConfig:
         return (self.image_size // self.patch) ** 2
 
 
-class Block(nn.Module):
-    """Pre-norm transformer block."""
+class Attention(nn.Module):
+    """Multi-head attention with the parameters of nn.MultiheadAttention (so its state dicts load)
+    but with every reshape written with constant sizes: the exported graph then has no shape
+    arithmetic, which onnxruntime's WebGPU engine would otherwise run on the CPU."""
 
-    def __init__(self, width: int, heads: int, dropout: float = 0.0):
+    def __init__(self, width: int, heads: int, query_length: int, key_length: int, key_dim: int | None = None):
+        super().__init__()
+        self.width, self.heads, self.head_dim = width, heads, width // heads
+        self.query_length, self.key_length = query_length, key_length
+        self.separate = key_dim is not None and key_dim != width
+        if self.separate:
+            self.q_proj_weight = nn.Parameter(torch.empty(width, width))
+            self.k_proj_weight = nn.Parameter(torch.empty(width, key_dim))
+            self.v_proj_weight = nn.Parameter(torch.empty(width, key_dim))
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                nn.init.xavier_uniform_(weight)
+        else:
+            self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width))
+            nn.init.xavier_uniform_(self.in_proj_weight)
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
+        self.out_proj = nn.Linear(width, width)
+        nn.init.zeros_(self.out_proj.bias)
+
+    def _split(self, x: torch.Tensor, length: int) -> torch.Tensor:
+        return x.reshape(-1, length, self.heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, query: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        w = self.width
+        if self.separate:
+            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
+        else:
+            wq, wk, wv = self.in_proj_weight[:w], self.in_proj_weight[w:2 * w], self.in_proj_weight[2 * w:]
+        bq, bk, bv = self.in_proj_bias[:w], self.in_proj_bias[w:2 * w], self.in_proj_bias[2 * w:]
+        q = self._split(F.linear(query, wq, bq), self.query_length)
+        k = self._split(F.linear(context, wk, bk), self.key_length)
+        v = self._split(F.linear(context, wv, bv), self.key_length)
+        weights = torch.softmax(q @ k.transpose(2, 3) * self.head_dim ** -0.5, dim=-1)
+        out = (weights @ v).transpose(1, 2).reshape(-1, self.query_length, w)
+        return self.out_proj(out)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block over a fixed number of tokens."""
+
+    def __init__(self, width: int, heads: int, length: int):
         super().__init__()
         self.norm1 = nn.LayerNorm(width)
-        self.attn = nn.MultiheadAttention(width, heads, dropout=dropout, batch_first=True)
+        self.attn = Attention(width, heads, length, length)
         self.norm2 = nn.LayerNorm(width)
         self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.norm1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.attn(h, h)
         return x + self.mlp(self.norm2(x))
 
 
@@ -65,14 +106,14 @@ class ImageEncoder(nn.Module):
         self.cfg = cfg
         self.patchify = nn.Conv2d(3, cfg.width, cfg.patch, stride=cfg.patch)
         self.position = nn.Parameter(torch.randn(1, cfg.tokens, cfg.width) * 0.02)
-        self.blocks = nn.Sequential(*[Block(cfg.width, cfg.heads) for _ in range(cfg.layers)])
+        self.blocks = nn.Sequential(*[Block(cfg.width, cfg.heads, cfg.tokens) for _ in range(cfg.layers)])
         self.norm = nn.LayerNorm(cfg.width)
         self.to_tokens = nn.Linear(cfg.width, cfg.token_dim)
         self.to_embedding = nn.Linear(cfg.width, cfg.embed_dim)
         self.patch_decoder = nn.Linear(cfg.token_dim, cfg.patch * cfg.patch * 3)
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.patchify(image * 2 - 1).flatten(2).transpose(1, 2) + self.position
+        x = self.patchify(image * 2 - 1).reshape(-1, self.cfg.width, self.cfg.tokens).transpose(1, 2) + self.position
         x = self.norm(self.blocks(x))
         return standardize(self.to_tokens(x)), self.to_embedding(x.mean(1))
 
@@ -121,13 +162,29 @@ class Autoencoder(nn.Module):
         return torch.sigmoid(self.decoder(latent))
 
 
+class GroupNorm(nn.GroupNorm):
+    """GroupNorm over a fixed spatial size, written with constant reshapes (see Attention); ONNX
+    below opset 18 has no GroupNormalization either."""
+
+    def __init__(self, groups: int, channels: int, size: int):
+        super().__init__(groups, channels)
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c, s = self.num_channels, self.size
+        grouped = x.reshape(-1, self.num_groups, c // self.num_groups * s * s)
+        centred = grouped - grouped.mean(-1, keepdim=True)
+        normed = centred / torch.sqrt(centred.pow(2).mean(-1, keepdim=True) + self.eps)
+        return normed.reshape(-1, c, s, s) * self.weight[:, None, None] + self.bias[:, None, None]
+
+
 class ResBlock(nn.Module):
-    def __init__(self, cin: int, cout: int, time_dim: int):
+    def __init__(self, cin: int, cout: int, time_dim: int, size: int):
         super().__init__()
-        self.norm1 = nn.GroupNorm(8, cin)
+        self.norm1 = GroupNorm(8, cin, size)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.time = nn.Linear(time_dim, cout)
-        self.norm2 = nn.GroupNorm(8, cout)
+        self.norm2 = GroupNorm(8, cout, size)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
@@ -139,16 +196,16 @@ class ResBlock(nn.Module):
 class CrossAttention(nn.Module):
     """Latent positions attend to the conditioning tokens (how unCLIP sees the image tokens)."""
 
-    def __init__(self, channels: int, token_dim: int, heads: int):
+    def __init__(self, channels: int, token_dim: int, heads: int, size: int, tokens: int):
         super().__init__()
-        self.norm = nn.GroupNorm(8, channels)
-        self.attn = nn.MultiheadAttention(channels, heads, kdim=token_dim, vdim=token_dim, batch_first=True)
+        self.channels, self.size = channels, size
+        self.norm = GroupNorm(8, channels, size)
+        self.attn = Attention(channels, heads, size * size, tokens, key_dim=token_dim)
 
     def forward(self, x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        b, c, h, w = x.shape
-        q = self.norm(x).flatten(2).transpose(1, 2)
-        out = self.attn(q, tokens, tokens, need_weights=False)[0]
-        return x + out.transpose(1, 2).reshape(b, c, h, w)
+        c, s = self.channels, self.size
+        q = self.norm(x).reshape(-1, c, s * s).transpose(1, 2)
+        return x + self.attn(q, tokens).transpose(1, 2).reshape(-1, c, s, s)
 
 
 class TokenDecoder(nn.Module):
@@ -156,21 +213,22 @@ class TokenDecoder(nn.Module):
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
-        w, td = cfg.unet_width, cfg.token_dim
+        w, td, size, tokens = cfg.unet_width, cfg.token_dim, cfg.latent_size, cfg.tokens
         self.time_dim = 4 * w
         self.time_mlp = nn.Sequential(nn.Linear(w, self.time_dim), nn.SiLU(), nn.Linear(self.time_dim, self.time_dim))
         self.token_proj = nn.Sequential(nn.LayerNorm(td), nn.Linear(td, td))
         self.stem = nn.Conv2d(cfg.latent_channels, w, 3, padding=1)
-        self.down1 = ResBlock(w, w, self.time_dim)
-        self.attn1 = CrossAttention(w, td, cfg.unet_heads)
+        half = size // 2
+        self.down1 = ResBlock(w, w, self.time_dim, size)
+        self.attn1 = CrossAttention(w, td, cfg.unet_heads, size, tokens)
         self.downsample = nn.Conv2d(w, 2 * w, 3, stride=2, padding=1)
-        self.mid1 = ResBlock(2 * w, 2 * w, self.time_dim)
-        self.mid_attn = CrossAttention(2 * w, td, cfg.unet_heads)
-        self.mid2 = ResBlock(2 * w, 2 * w, self.time_dim)
+        self.mid1 = ResBlock(2 * w, 2 * w, self.time_dim, half)
+        self.mid_attn = CrossAttention(2 * w, td, cfg.unet_heads, half, tokens)
+        self.mid2 = ResBlock(2 * w, 2 * w, self.time_dim, half)
         self.upsample = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2 * w, w, 3, padding=1))
-        self.up1 = ResBlock(2 * w, w, self.time_dim)
-        self.attn2 = CrossAttention(w, td, cfg.unet_heads)
-        self.out = nn.Sequential(nn.GroupNorm(8, w), nn.SiLU(), nn.Conv2d(w, cfg.latent_channels, 3, padding=1))
+        self.up1 = ResBlock(2 * w, w, self.time_dim, size)
+        self.attn2 = CrossAttention(w, td, cfg.unet_heads, size, tokens)
+        self.out = nn.Sequential(GroupNorm(8, w, size), nn.SiLU(), nn.Conv2d(w, cfg.latent_channels, 3, padding=1))
         self.width = w
 
     def forward(self, z_t: torch.Tensor, t: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
