@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/runCli';
 import { TinyBundle } from '../testing/tinyBundle';
 import { TinyModel } from '../testing/tinyModel';
 
-const cli = fileURLToPath(new URL('./eval.ts', import.meta.url));
-
-/** Runs the CLI as `npm run eval` does (tsx), returning its exit code and output. */
-async function runCli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const cli = new URL('./eval.ts', import.meta.url);
+const runTool = (...args: string[]) => runCli(cli, ...args);
 
 describe('npm run eval', () => {
   let dataset: TinyBundle;
@@ -32,7 +20,7 @@ describe('npm run eval', () => {
   });
 
   it('prints the Table-1 columns for each row, the extra rows, the notes and the timings', async () => {
-    const { code, stdout, stderr } = await runCli('--models', model.brainDir, '--dataset', dataset.dir);
+    const { code, stdout, stderr } = await runTool('--models', model.brainDir, '--dataset', dataset.dir);
     expect(stderr).toContain(
       'tiny-brain on tiny subj01: 2 test images (betas averaged over 2-2 trials), prior 4 steps, decoder 5 steps, CFG 2',
     );
@@ -59,8 +47,8 @@ describe('npm run eval', () => {
     const figure = join(dataset.dir, 'figure.png');
     const args = ['--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj02', '--json', '--seed', '3'];
     const [one, two] = await Promise.all([
-      runCli(...args, '--batch', '1', '--figure', figure),
-      runCli(...args, '--batch', '2'),
+      runTool(...args, '--batch', '1', '--figure', figure),
+      runTool(...args, '--batch', '2'),
     ]);
     expect([one.code, two.code]).toEqual([0, 0]);
     type Report = { rows: Record<string, string | number>[]; subject: string; samples: number };
@@ -79,26 +67,26 @@ describe('npm run eval', () => {
   });
 
   it('says what is wrong with its input, without a stack trace', async () => {
-    const missing = await runCli('--models', join(model.root, 'nope'), '--dataset', dataset.dir);
+    const missing = await runTool('--models', join(model.root, 'nope'), '--dataset', dataset.dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(
       /^error: model bundle .*nope cannot be used with dataset tiny:\n {2}model\.json: not found/,
     );
     expect(missing.stderr).not.toMatch(/\n\s+at /);
 
-    const subject = await runCli('--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj03');
+    const subject = await runTool('--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj03');
     expect(subject.stderr.trim()).toBe('error: model tiny-brain has no subject subj03 (it has subj01, subj02)');
 
     await model.editModelJson((json) => {
       json.subjects.subj01!.voxelCount = 29;
     });
-    const misfit = await runCli('--models', model.brainDir, '--dataset', dataset.dir);
+    const misfit = await runTool('--models', model.brainDir, '--dataset', dataset.dir);
     expect(misfit.stderr).toContain('model.json: model subj01 expects 29 voxels, dataset subj01 has 30');
     expect(misfit.code).toBe(1);
   });
 
   it('exits 2 with the usage for a wrong command line', async () => {
-    const { code, stderr } = await runCli('--models', model.brainDir, '--datset', dataset.dir);
+    const { code, stderr } = await runTool('--models', model.brainDir, '--datset', dataset.dir);
     expect(code).toBe(2);
     expect(stderr).toContain('usage: npm run eval -- --models <model bundle> --dataset <dataset bundle>');
   });

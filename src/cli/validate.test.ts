@@ -1,21 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/runCli';
 import { TinyBundle } from '../testing/tinyBundle';
 
-const cli = fileURLToPath(new URL('./validate.ts', import.meta.url));
-
-/** Runs the CLI as `npm run validate` does (tsx), returning its exit code and output. */
-async function runCli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+const cli = new URL('./validate.ts', import.meta.url);
+const runTool = (...args: string[]) => runCli(cli, ...args);
 
 describe('npm run validate', () => {
   let bundle: TinyBundle;
@@ -25,7 +13,7 @@ describe('npm run validate', () => {
   afterAll(() => bundle.dispose());
 
   it('prints the summary and exits 0 for a valid bundle', async () => {
-    const { code, stdout } = await runCli(bundle.dir);
+    const { code, stdout } = await runTool(bundle.dir);
     expect(code).toBe(0);
     expect(stdout).toContain('Tiny test bundle (tiny), simulated data');
     expect(stdout).toMatch(/subj01\s+30\s+2\s+4\s+single-trial/);
@@ -35,7 +23,7 @@ describe('npm run validate', () => {
   it('prints each problem as "<file>: <message>" and exits 1', async () => {
     await bundle.remove('images/img-001.png');
     await bundle.truncate('subjects/subj02/roi.nii', 300);
-    const { code, stdout } = await runCli(bundle.dir);
+    const { code, stdout } = await runTool(bundle.dir);
     expect(code).toBe(1);
     expect(stdout.trim().split('\n').sort()).toEqual([
       expect.stringMatching(/^images\/img-001\.png: referenced by images\[1\]\.file, but not found/) as string,
@@ -44,7 +32,7 @@ describe('npm run validate', () => {
   });
 
   it('exits 2 without a bundle argument', async () => {
-    const { code, stderr } = await runCli();
+    const { code, stderr } = await runTool();
     expect(code).toBe(2);
     expect(stderr).toContain('usage: npm run validate -- <bundle folder or URL>');
   });
