@@ -10,17 +10,17 @@ import { validateDataset } from './validateDataset';
 
 describe('FetchBundleSource locations', () => {
   it.each([
-    ['datasets/tiny', 'http://host/app/datasets/tiny/'],
-    ['datasets/tiny/', 'http://host/app/datasets/tiny/'],
-    ['datasets/tiny/dataset.json', 'http://host/app/datasets/tiny/'],
-    ['/other/?x=1#y', 'http://host/other/'],
-    ['http://elsewhere/b/dataset.json', 'http://elsewhere/b/'],
-  ])('%s on http://host/app/index.html is %s', (location, base) => {
-    expect(new FetchBundleSource(location, 'http://host/app/index.html').name).toBe(base);
+    ['datasets/tiny', 'http://example.com/app/datasets/tiny/'],
+    ['datasets/tiny/', 'http://example.com/app/datasets/tiny/'],
+    ['datasets/tiny/dataset.json', 'http://example.com/app/datasets/tiny/'],
+    ['/other/?x=1#y', 'http://example.com/other/'],
+    ['http://elsewhere.example.org/b/dataset.json', 'http://elsewhere.example.org/b/'],
+  ])('%s on http://example.com/app/index.html is %s', (location, base) => {
+    expect(new FetchBundleSource(location, 'http://example.com/app/index.html').name).toBe(base);
   });
 
   it('resolves bundle paths under its base', () => {
-    expect(new FetchBundleSource('http://host/b/').url('images/a.png')).toBe('http://host/b/images/a.png');
+    expect(new FetchBundleSource('http://example.com/b/').url('images/a.png')).toBe('http://example.com/b/images/a.png');
   });
 });
 
@@ -32,7 +32,7 @@ describe('a bundle over HTTP', () => {
     bundle = await TinyBundle.create();
     // A minimal static server over the bundle folder: 200 with the file, or 404.
     server = createServer((request, response) => {
-      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x.example.org').pathname);
       readFile(join(bundle.dir, path)).then(
         (bytes) => response.end(bytes),
         () => response.writeHead(404).end(),

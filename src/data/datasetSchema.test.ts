@@ -14,7 +14,7 @@ describe('isBundlePath', () => {
     'a/./b',
     'a//b',
     'a/',
-    'https://host/x',
+    'https://example.com/x',
     'C:\\x',
     'a\\..\\b',
     '%2e%2e/x',
