@@ -20,7 +20,9 @@ describe('FetchBundleSource locations', () => {
   });
 
   it('resolves bundle paths under its base', () => {
-    expect(new FetchBundleSource('http://example.com/b/').url('images/a.png')).toBe('http://example.com/b/images/a.png');
+    expect(new FetchBundleSource('http://example.com/b/').url('images/a.png')).toBe(
+      'http://example.com/b/images/a.png',
+    );
   });
 });
 

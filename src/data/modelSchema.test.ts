@@ -8,10 +8,16 @@ describe('isModelPath', () => {
   it.each(['backbone.onnx', 'sub/x.onnx', '../mini-image/decoder.onnx'])('accepts %s', (path) => {
     expect(isModelPath(path)).toBe(true);
   });
-  it.each(['../../x.onnx', '../', '..', '/abs.onnx', 'a/../b.onnx', 'https://example.com/x.onnx', './x.onnx', '..\\x.onnx'])(
-    'rejects %j',
-    (path) => expect(isModelPath(path)).toBe(false),
-  );
+  it.each([
+    '../../x.onnx',
+    '../',
+    '..',
+    '/abs.onnx',
+    'a/../b.onnx',
+    'https://example.com/x.onnx',
+    './x.onnx',
+    '..\\x.onnx',
+  ])('rejects %j', (path) => expect(isModelPath(path)).toBe(false));
 });
 
 describe('modelSchema', () => {
