@@ -16,8 +16,8 @@ from models.dataset.synthetic import SyntheticNSD
 
 from .config import SHIPPED_SUBJECTS, TrainConfig
 from .data import ImageSet, SubjectTrials, TestSet, load_test
-from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
 from .quantize import fake_quantize_linears
+from .sampling import decode_latent, sample_latent, sample_tokens
 
 POOL = 300
 
@@ -26,23 +26,14 @@ POOL = 300
 def reconstruct(brain: dict, image_side: dict, cfg: TrainConfig, subject: str, voxels: torch.Tensor,
                 seed: int = 0) -> dict[str, torch.Tensor]:
     """The app's pipeline in PyTorch: images [N,3,S,S] for each row of the eval table."""
-    model, prior = brain["model"], brain["prior"]
-    decoder, autoencoder = image_side["decoder"], image_side["autoencoder"]
-    scale = image_side["latent_scale"]
     g = torch.Generator().manual_seed(seed)
-    tokens, retrieval, blurry = model(subject, voxels)
-    refined = ddim_sample(lambda x, t: prior(x, t, tokens), torch.randn(tokens.shape, generator=g),
-                          cosine_alphas_cumprod(cfg.prior_train_steps), cfg.prior_sample_steps, "x0")
-    latent_shape = (len(voxels), *blurry.shape[1:])  # noise drawn after the prior's, as in the app
-    noise = torch.randn(latent_shape, generator=g)
-    alphas = cosine_alphas_cumprod(cfg.decoder_train_steps)
-
-    def decode(conditioning: torch.Tensor) -> torch.Tensor:
-        latent = ddim_sample(guided(decoder, conditioning, cfg.cfg_scale), noise, alphas, cfg.decoder_sample_steps, "v")
-        return autoencoder.decode(latent / scale)
-
-    return {"retrieval": retrieval, "reconstruction": decode(refined), "without prior": decode(tokens),
-            "low-level (blurry)": autoencoder.decode(blurry / scale)}
+    tokens, retrieval, blurry = brain["model"](subject, voxels)
+    refined = sample_tokens(brain["prior"], tokens, torch.randn(tokens.shape, generator=g), cfg)
+    noise = torch.randn(blurry.shape, generator=g)  # drawn after the prior's, as in the app
+    return {"retrieval": retrieval,
+            "reconstruction": decode_latent(image_side, sample_latent(image_side, refined, noise, cfg)),
+            "without prior": decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg)),
+            "low-level (blurry)": decode_latent(image_side, blurry)}
 
 
 def pixcorr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -82,11 +73,11 @@ def ceiling(image_side: dict, cfg: TrainConfig, test: TestSet) -> dict:
     """The decoder fed the true images' tokens: what the image side can do at best."""
     truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
     tokens = image_side["encoder"](truth)[0]
+    icfg = image_side["config"]
     g = torch.Generator().manual_seed(cfg.seed)
-    noise = torch.randn(len(truth), 4, 16, 16, generator=g)
-    latent = ddim_sample(guided(image_side["decoder"], tokens, cfg.cfg_scale), noise,
-                         cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
-    return image_scores(image_side["autoencoder"].decode(latent / image_side["latent_scale"]), truth, image_side["encoder"])
+    noise = torch.randn(len(truth), icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
+    images = decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg))
+    return image_scores(images, truth, image_side["encoder"])
 
 
 def ridge_baseline(trials: SubjectTrials, images: ImageSet, test: TestSet, image_side: dict) -> dict:

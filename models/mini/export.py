@@ -14,8 +14,9 @@ import onnx
 import torch
 
 from .config import SHIPPED_SUBJECTS, TrainConfig
-from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
+from .diffusion import cosine_alphas_cumprod
 from .quantize import fake_quantize_linears, quantize_onnx
+from .sampling import decode_latent, sample_latent, sample_tokens
 
 OPSET = 17
 IMAGE_BUNDLE = "mini-image"
@@ -157,16 +158,12 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
 def write_sampler_fixture(brain: dict, image_side: dict, cfg: TrainConfig, path: Path, g: torch.Generator) -> None:
     """The Python samplers' result from fixed noise, for the TypeScript samplers to reproduce."""
     bcfg, icfg = brain["config"], image_side["config"]
-    prior = copy.deepcopy(brain["prior"]).cpu()
-    decoder, autoencoder = image_side["decoder"].cpu(), image_side["autoencoder"].cpu()
     cond = torch.randn(1, bcfg.tokens, bcfg.token_dim, generator=g)
     prior_noise = torch.randn(1, bcfg.tokens, bcfg.token_dim, generator=g)
-    tokens = ddim_sample(lambda x, t: prior(x, t, cond), prior_noise, cosine_alphas_cumprod(cfg.prior_train_steps),
-                         cfg.prior_sample_steps, "x0")
+    tokens = sample_tokens(copy.deepcopy(brain["prior"]).cpu(), cond, prior_noise, cfg)
     latent_noise = torch.randn(1, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
-    latent = ddim_sample(guided(decoder, tokens, cfg.cfg_scale), latent_noise,
-                         cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
-    image = autoencoder.decode(latent / image_side["latent_scale"])
+    latent = sample_latent(image_side, tokens, latent_noise, cfg)
+    image = decode_latent(image_side, latent)
     path.write_text(json.dumps({
         "prior": {"noise": tensor_json(prior_noise), "cond": tensor_json(cond), "steps": cfg.prior_sample_steps,
                   "result": tensor_json(tokens)},

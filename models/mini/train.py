@@ -25,6 +25,8 @@ from .brain_model import BrainConfig, BrainModel, Prior
 from .config import PRETRAIN_SUBJECTS, TARGET_SUBJECT, TrainConfig, describe, get_config
 from .data import ImageSet, SubjectTrials, build_vocabulary, load_training, words
 from .diffusion import add_noise, cosine_alphas_cumprod, v_target
+from .evaluate import evaluate_all
+from .export import export_all
 from .image_model import Autoencoder, CaptionEncoder, ImageConfig, ImageEncoder, TokenDecoder
 
 
@@ -243,9 +245,6 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
 
 
 def run(cfg: TrainConfig, out: Path, work: Path) -> None:
-    from .evaluate import evaluate_all
-    from .export import export_all
-
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.set_num_threads(os.cpu_count() or 1)

@@ -1,0 +1,27 @@
+"""The reconstruction chain's sampling steps in PyTorch, shared by evaluation and the parity
+fixtures (src/inference/pipeline.ts is the app's twin)."""
+from __future__ import annotations
+
+import torch
+
+from .config import TrainConfig
+from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
+
+
+@torch.no_grad()
+def sample_tokens(prior: torch.nn.Module, cond: torch.Tensor, noise: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """The prior's refined tokens for the backbone's `cond` tokens."""
+    return ddim_sample(lambda x, t: prior(x, t, cond), noise, cosine_alphas_cumprod(cfg.prior_train_steps),
+                       cfg.prior_sample_steps, "x0")
+
+
+@torch.no_grad()
+def sample_latent(image_side: dict, tokens: torch.Tensor, noise: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """The decoder's latent (scaled, as the sampler returns it) for `tokens`, with guidance."""
+    return ddim_sample(guided(image_side["decoder"], tokens, cfg.cfg_scale), noise,
+                       cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
+
+
+@torch.no_grad()
+def decode_latent(image_side: dict, latent: torch.Tensor) -> torch.Tensor:
+    return image_side["autoencoder"].decode(latent / image_side["latent_scale"])
