@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import pkg from './package.json' with { type: 'json' };
 
 // Cross-origin isolation (COOP + COEP) lets onnxruntime-web use WASM threads (SharedArrayBuffer);
 // without it ORT silently drops to one thread. Static hosts must send the same two headers.
@@ -12,6 +13,11 @@ export default defineConfig({
   // Relative asset paths, so the built app works from any folder of any static host.
   base: './',
   plugins: [react()],
+  // Names the bundle cache, so a release does not serve the previous release's cached files.
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  // ORT finds its .wasm next to its module (new URL(..., import.meta.url)); pre-bundling would move it.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
   // A missing bundle file must answer 404, not the SPA fallback's index.html with 200.
   appType: 'mpa',
   build: {

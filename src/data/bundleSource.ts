@@ -1,5 +1,6 @@
 // Where a bundle's bytes come from. The validator, the zarr store and the app read only through this,
 // so the same code serves a folder on disk (Node) and a URL prefix (browser or Node).
+import type { Fetcher } from './cachedFetch';
 
 export interface BundleSource {
   /** Where the bundle is (a URL or a folder), for messages. */
@@ -30,7 +31,12 @@ export class FetchBundleSource implements BundleSource {
    * `location` is the bundle's folder URL or the URL of its dataset.json, absolute or relative to
    * `relativeTo` (the page, in the browser).
    */
-  constructor(location: string, relativeTo?: string) {
+  constructor(
+    location: string,
+    relativeTo?: string,
+    /** How files are fetched: plain fetch by default; the app passes the cached one. */
+    private readonly fetcher: Fetcher = (url, init) => fetch(url, init),
+  ) {
     const url = new URL(location, relativeTo);
     if (url.pathname.endsWith('/dataset.json')) url.pathname = url.pathname.slice(0, -'dataset.json'.length);
     else if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -48,7 +54,7 @@ export class FetchBundleSource implements BundleSource {
     const url = this.url(path);
     let response: Response;
     try {
-      response = await fetch(url, { signal: options.signal });
+      response = await this.fetcher(url, { signal: options.signal });
     } catch (error) {
       throw new BundleReadError(path, `could not be fetched from ${url}: ${errorText(error)}`);
     }

@@ -3,6 +3,7 @@
 // folder of a parent source (the folder, or URL prefix, that holds the bundles), and '../' resolves
 // to that parent: one level up and no further, which the schema's isModelPath already holds paths to.
 import { FetchBundleSource, type BundleSource } from './bundleSource';
+import type { Fetcher } from './cachedFetch';
 import { isBundlePath } from './datasetSchema';
 import { isModelPath } from './modelSchema';
 
@@ -36,7 +37,7 @@ export class SubfolderSource implements BundleSource {
  * A model bundle over HTTP(S): `location` is its folder URL or the URL of its model.json, absolute or
  * relative to `relativeTo` (the page, in the browser).
  */
-export function fetchModelBundleSource(location: string, relativeTo?: string): SubfolderSource {
+export function fetchModelBundleSource(location: string, relativeTo?: string, fetcher?: Fetcher): SubfolderSource {
   const url = new URL(location, relativeTo);
   url.search = '';
   url.hash = '';
@@ -44,5 +45,5 @@ export function fetchModelBundleSource(location: string, relativeTo?: string): S
   const slash = path.lastIndexOf('/');
   const folder = decodeURIComponent(path.slice(slash + 1));
   url.pathname = path.slice(0, slash + 1);
-  return new SubfolderSource(new FetchBundleSource(url.href), folder);
+  return new SubfolderSource(new FetchBundleSource(url.href, undefined, fetcher), folder);
 }

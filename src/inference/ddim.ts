@@ -65,12 +65,16 @@ export function toX0Eps(
   return { x0, eps };
 }
 
+/** Called after each step with that step's x̂0 (1-based step), e.g. to show the image forming. */
+export type OnStep = (x0: Float32Array, step: number, steps: number) => void | Promise<void>;
+
 /** Runs the sampler from `noise` (standard normal, any batch); returns the last x̂0. */
 export async function ddimSample(
   denoise: Denoise,
   noise: Float32Array,
   schedule: NoiseSchedule,
   steps: number,
+  onStep?: OnStep,
 ): Promise<Float32Array> {
   const abar = schedule.alphasCumprod;
   const timesteps = ddimTimesteps(abar.length, steps);
@@ -81,6 +85,7 @@ export async function ddimSample(
     const out = await denoise(x, t);
     const predicted = toX0Eps(out, x, abar[t]!, schedule.parameterization);
     x0 = predicted.x0;
+    await onStep?.(x0, i + 1, timesteps.length);
     const next = timesteps[i + 1];
     if (next === undefined) break;
     const an = abar[next]!;

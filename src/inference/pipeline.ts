@@ -2,7 +2,7 @@
 // -> decoder (CFG, on the prior's tokens) -> vaeDecoder, for a batch of voxel vectors; plus the
 // variants the evaluation compares: the low-level (blurry) image alone, the decoder without the prior,
 // and the ceiling (the decoder on the image encoder's tokens of the true image).
-import { ddimSample, withGuidance } from './ddim';
+import { ddimSample, withGuidance, type OnStep } from './ddim';
 import { tensor, type HostTensor } from './engine';
 import type { MindEyeModel } from './model';
 import { gaussianNoise } from './random';
@@ -90,6 +90,7 @@ export async function sampleDecoder(
   tokens: HostTensor,
   noise: Float32Array,
   settings: Pick<SamplerSettings, 'decoderSteps' | 'cfgScale'>,
+  onStep?: OnStep,
 ): Promise<HostTensor> {
   const { decoder, dims } = model.json;
   const perSample = dims.C * dims.h * dims.w;
@@ -103,7 +104,7 @@ export async function sampleDecoder(
     return out.data;
   };
   const denoise = withGuidance(conditioned, tokens.data, settings.cfgScale);
-  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps);
+  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps, onStep);
   return tensor(x0, [tokens.dims[0]!, dims.C, dims.h, dims.w]);
 }
 
@@ -123,6 +124,8 @@ export interface Variants {
   blurry?: boolean;
   /** The decoder on the backbone's clip_tokens, without the prior (same decoder noise). */
   noPrior?: boolean;
+  /** Sees the decoder's x̂0 (scaled latent, whole batch) after each step: the live preview. */
+  onDecoderStep?: OnStep;
 }
 
 export interface Reconstruction {
@@ -150,7 +153,9 @@ export async function reconstruct(
   const shared = await timed(timings, 'adapter', () => model.adapter(subject, voxels));
   const { clipTokens, retrieval, blurryLatent } = await timed(timings, 'backbone', () => model.backbone(shared));
   const tokens = await timed(timings, 'prior', () => samplePrior(model, clipTokens, noise.prior, settings.priorSteps));
-  const latent = await timed(timings, 'decoder', () => sampleDecoder(model, tokens, noise.decoder, settings));
+  const latent = await timed(timings, 'decoder', () =>
+    sampleDecoder(model, tokens, noise.decoder, settings, variants.onDecoderStep),
+  );
   const image = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
 
   let blurry: HostTensor | null = null;

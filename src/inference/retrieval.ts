@@ -53,6 +53,12 @@ export class RetrievalGallery {
     this.size = embeddings.length / dim;
   }
 
+  /** Candidate i's unit-length embedding. */
+  row(i: number): Float32Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`no candidate ${i} of ${this.size}`);
+    return this.unit.subarray(i * this.dim, (i + 1) * this.dim);
+  }
+
   /** The k best candidates for one brain vector [dim], most similar first (ties: lower index first). */
   topK(query: Float32Array, k: number): Match[] {
     if (query.length !== this.dim)

@@ -1,0 +1,67 @@
+// Bundle files are fetched once and then served from Cache Storage, so a reload (or a second visit)
+// does not download the models and betas again. The cache is keyed by URL; its name carries the app's
+// version, so a new release starts a new cache, and the UI can clear it. Large files report progress.
+
+/** fetch's shape as FetchBundleSource uses it. */
+export type Fetcher = (url: string, init: { signal?: AbortSignal }) => Promise<Response>;
+
+/** Bytes received for one URL; `total` is null when the server does not send Content-Length. */
+export type DownloadProgress = (url: string, loaded: number, total: number | null) => void;
+
+export const CACHE_NAME = `mindeye-web-bundles-v${__APP_VERSION__}`;
+
+/** Where a response came from, for tests and the bench ("a reload is served from the cache"). */
+export const cacheStats = { hits: 0, misses: 0 };
+
+/**
+ * A fetcher that answers from Cache Storage when it can, and otherwise fetches, reports progress, and
+ * stores successful answers. Without Cache Storage (an insecure origin) it just fetches.
+ */
+export function cachedFetcher(onProgress?: DownloadProgress): Fetcher {
+  return async (url, init) => {
+    const cache = typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME).catch(() => null);
+    const hit = await cache?.match(url);
+    if (hit) {
+      cacheStats.hits++;
+      return hit;
+    }
+    cacheStats.misses++;
+    const response = await fetch(url, init);
+    if (!response.ok || !response.body) return response;
+    const bytes = await readWithProgress(response, url, onProgress);
+    const headers = { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' };
+    await cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
+    return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+async function readWithProgress(
+  response: Response,
+  url: string,
+  onProgress: DownloadProgress | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const length = Number(response.headers.get('Content-Length'));
+  const total = Number.isFinite(length) && length > 0 ? length : null;
+  const reader = response.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress?.(url, loaded, total);
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** Empties the bundle cache (a "clear cache" button, or a bundle that changed on the server). */
+export async function clearBundleCache(): Promise<void> {
+  if (typeof caches !== 'undefined') await caches.delete(CACHE_NAME);
+}

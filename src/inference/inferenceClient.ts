@@ -1,0 +1,82 @@
+// The main thread's side of the inference worker: typed requests that resolve with the worker's
+// answer, progress callbacks, cancellation, and one stream of download progress for the UI.
+import {
+  WorkerError,
+  type Method,
+  type Progress,
+  type Requests,
+  type WorkerMessage,
+  type WorkerRequest,
+} from './protocol';
+
+export interface PendingRequest<T> {
+  id: number;
+  promise: Promise<T>;
+}
+
+type DownloadProgress = Extract<Progress, { kind: 'download' }>;
+
+export class InferenceClient {
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; onProgress?: (p: Progress) => void }
+  >();
+  private readonly downloadListeners = new Set<(p: DownloadProgress) => void>();
+
+  constructor(private readonly worker: Worker) {
+    worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(event.data);
+    worker.onerror = (event) => {
+      const error = new WorkerError(`the inference worker failed: ${event.message || 'it could not start'}`, []);
+      for (const request of this.pending.values()) request.reject(error);
+      this.pending.clear();
+    };
+  }
+
+  static start(): InferenceClient {
+    return new InferenceClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+  }
+
+  request<M extends Method>(
+    method: M,
+    params: Requests[M]['params'],
+    onProgress?: (progress: Progress) => void,
+  ): PendingRequest<Requests[M]['result']> {
+    const id = this.nextId++;
+    const promise = new Promise<Requests[M]['result']>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, onProgress });
+    });
+    this.worker.postMessage({ id, method, params } as WorkerRequest);
+    return { id, promise };
+  }
+
+  /** Stops a running or queued request; it rejects with the message "cancelled". */
+  cancel(id: number): void {
+    this.request('cancel', { target: id });
+  }
+
+  onDownload(listener: (progress: DownloadProgress) => void): () => void {
+    this.downloadListeners.add(listener);
+    return () => this.downloadListeners.delete(listener);
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+  }
+
+  private receive(message: WorkerMessage): void {
+    if (message.type === 'download') {
+      for (const listener of this.downloadListeners) listener(message.progress);
+      return;
+    }
+    const request = this.pending.get(message.id);
+    if (!request) return;
+    if (message.type === 'progress') {
+      request.onProgress?.(message.progress);
+      return;
+    }
+    this.pending.delete(message.id);
+    if (message.type === 'done') request.resolve(message.result);
+    else request.reject(new WorkerError(message.message, message.problems));
+  }
+}

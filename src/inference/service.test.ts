@@ -1,0 +1,126 @@
+// The worker's service on onnxruntime-node, with the shipped demo bundles: what the app's
+// Reconstruct, Retrieve and Measure actions compute, checked for shape, determinism and sense.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTestSet } from '../data/testSet';
+import { FsBundleSource } from '../node/fsBundleSource';
+import { fsModelBundleSource } from '../node/fsModelBundleSource';
+import { createOrtNodeEngine } from '../node/ortEngine';
+import { decodeRgbWithSharp } from '../node/sharpRgb';
+import type { Progress } from './protocol';
+import { InferenceService, testImageIndices } from './service';
+
+const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
+const DATASET = `${PUBLIC}datasets/synthetic-nsd`;
+const MODEL = `${PUBLIC}models/mini-subj01-finetuned`;
+const datasetSource = new FsBundleSource(DATASET);
+
+describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
+  let service: InferenceService;
+  let voxels: Float32Array[];
+  let imageIndices: number[];
+
+  beforeAll(async () => {
+    service = new InferenceService(createOrtNodeEngine(), {
+      openDataset: (url) => new FsBundleSource(url),
+      openModel: (url) => fsModelBundleSource(url),
+      decodeImage: (bytes) => decodeRgbWithSharp(bytes),
+    });
+    await service.loadModel(MODEL, DATASET);
+    const dataset = JSON.parse(new TextDecoder().decode(await datasetSource.read('dataset.json')));
+    const testSet = await loadTestSet(datasetSource, dataset, 'subj01', { limit: 20 });
+    voxels = testSet.map((s) => s.voxels);
+    imageIndices = testSet.map((s) => s.imageIndex);
+    expect(testImageIndices(dataset).slice(0, 20)).toEqual(imageIndices);
+  }, 60_000);
+  afterAll(() => service.dispose());
+
+  const settings = { priorSteps: 10, decoderSteps: 10, cfgScale: 3 };
+
+  it('reconstructs N samples, picks the best by retrieval similarity, and previews every decoder step', async () => {
+    const steps: Progress[] = [];
+    const result = await service.reconstruct(
+      { modelUrl: MODEL, subject: 'subj01', voxels: voxels[0]!, seeds: [1, 2, 3], settings, preview: true },
+      (p) => steps.push(p),
+    );
+    expect(result.size).toBe(64);
+    expect(result.images.length).toBe(3 * 3 * 64 * 64);
+    expect(Math.min(...result.images)).toBeGreaterThanOrEqual(-0.01);
+    expect(Math.max(...result.images)).toBeLessThanOrEqual(1.01);
+    expect(result.sampleScores).toHaveLength(3);
+    expect(result.best).toBe(result.sampleScores.indexOf(Math.max(...result.sampleScores)));
+    expect(result.blurry?.length).toBe(3 * 64 * 64);
+    expect(result.retrieval.length).toBe(128);
+    expect(steps.map((p) => (p.kind === 'step' ? p.step : 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(steps.every((p) => p.kind === 'step' && p.image?.length === 3 * 64 * 64)).toBe(true);
+    // The preview's last step is the first sample's final image.
+    const last = steps.at(-1)!;
+    expect(last.kind === 'step' && Array.from(last.image!.slice(0, 50))).toEqual(
+      Array.from(result.images.slice(0, 50)),
+    );
+
+    const alone = await service.reconstruct({
+      modelUrl: MODEL,
+      subject: 'subj01',
+      voxels: voxels[0]!,
+      seeds: [2],
+      settings,
+      preview: false,
+    });
+    const second = result.images.slice(3 * 64 * 64, 2 * 3 * 64 * 64);
+    const diff = Math.max(...alone.images.map((v, i) => Math.abs(v - second[i]!)));
+    expect(diff).toBeLessThan(1e-4);
+  });
+
+  it('retrieves the true image first for some trials, far above chance, in order of similarity', async () => {
+    let correct = 0;
+    for (let i = 0; i < voxels.length; i++) {
+      const { retrieval } = await service.reconstruct({
+        modelUrl: MODEL,
+        subject: 'subj01',
+        voxels: voxels[i]!,
+        seeds: [0],
+        settings: { ...settings, priorSteps: 2, decoderSteps: 2 },
+        preview: false,
+      });
+      const { matches } = await service.retrieve(MODEL, retrieval, 5);
+      expect(matches).toHaveLength(5);
+      for (let j = 1; j < matches.length; j++)
+        expect(matches[j - 1]!.similarity).toBeGreaterThanOrEqual(matches[j]!.similarity);
+      if (matches[0]!.imageIndex === imageIndices[i]) correct++;
+    }
+    // Chance is 20/300 ≈ 0.07 correct; the shipped model's top-1 among 300 is about 19 %.
+    expect(correct).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('finds the trials that match an image, often its own trials first, in order of similarity', async () => {
+    let own = 0;
+    for (const imageIndex of imageIndices.slice(0, 10)) {
+      const { matches } = await service.matchTrials(MODEL, 'subj01', imageIndex, 10);
+      expect(matches).toHaveLength(10);
+      expect(new Set(matches.map((m) => m.row)).size).toBe(10);
+      for (let j = 1; j < matches.length; j++)
+        expect(matches[j - 1]!.similarity).toBeGreaterThanOrEqual(matches[j]!.similarity);
+      if (matches[0]!.imageIndex === imageIndex) own++;
+    }
+    // Chance: an image has 3 of the 900 trials, so 10 images put one of their own first ~0.03 times.
+    expect(own).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('evaluates like the CLI, and refuses a model that is not loaded', async () => {
+    const progress: Progress[] = [];
+    const result = await service.evaluate(MODEL, 'subj01', { seed: 0, limit: 6, batch: 3 }, (p) => progress.push(p));
+    expect(result.rows.map((r) => r.name)).toEqual([
+      'reconstruction',
+      'low-level (blurry) alone',
+      'without prior',
+      'ceiling (decoder on true-image tokens)',
+    ]);
+    expect(result.samples).toBe(6);
+    expect(progress.some((p) => p.kind === 'items' && p.what === 'test images reconstructed' && p.done === 6)).toBe(
+      true,
+    );
+    await service.releaseModel(MODEL);
+    await expect(service.retrieve(MODEL, new Float32Array(128), 5)).rejects.toThrow(/is not loaded/);
+  }, 120_000);
+});

@@ -1,0 +1,331 @@
+// What the inference worker does, as a plain class over an Engine: load and release model bundles,
+// reconstruct a trial (best of N, live preview), retrieve test images for a brain vector and trials
+// for an image, and run the evaluation. The worker wraps it in messages; the Node bench and the tests
+// run the same class on onnxruntime-node, so the browser and Node share every line of pipeline code.
+import type { BundleSource } from '../data/bundleSource';
+import { datasetSchema, type DatasetJson } from '../data/datasetSchema';
+import { fitToDataset } from '../data/validateModel';
+import { loadTestSet } from '../data/testSet';
+import { readJsonFile, type Problem } from '../data/validation';
+import { openRowReader } from '../data/zarrArray';
+import { evaluate } from '../metrics/evaluate';
+import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
+import { MindEyeModel, ModelLoadError } from './model';
+import { latentToImage, reconstruct, startNoise } from './pipeline';
+import { imageToTensor, type RgbImage } from './preprocess';
+import type { EvaluationResult, LoadedModelInfo, Progress, ReconstructParams, ReconstructResult } from './protocol';
+import { normalizeRows, RetrievalGallery, type Match } from './retrieval';
+
+export interface ServiceIo {
+  openDataset(url: string): BundleSource;
+  openModel(url: string): BundleSource;
+  decodeImage(bytes: Uint8Array, file: string): Promise<RgbImage>;
+}
+
+export type ProgressSink = (progress: Progress) => void;
+
+/** Images are encoded in batches of this size (the gallery, best-of-N, the trial embeddings). */
+const BATCH = 32;
+
+interface OpenDataset {
+  source: BundleSource;
+  json: DatasetJson;
+  /** Test images as [3,S,S] tensors, by S, in test-image order. */
+  tensors: Map<number, Promise<Float32Array>>;
+}
+
+export class InferenceService {
+  private readonly models = new Map<string, { model: MindEyeModel; datasetUrl: string }>();
+  private readonly datasets = new Map<string, Promise<OpenDataset>>();
+  private readonly galleries = new Map<string, Promise<RetrievalGallery>>();
+  private readonly trialGalleries = new Map<
+    string,
+    Promise<{ rows: number[]; images: number[]; unit: Float32Array }>
+  >();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly io: ServiceIo,
+  ) {}
+
+  get engineDescription(): string {
+    return this.engine.description;
+  }
+
+  /** Loads a model bundle for a dataset: the model must fit the dataset's subjects (V_s, voxel order). */
+  async loadModel(modelUrl: string, datasetUrl: string): Promise<LoadedModelInfo> {
+    const start = performance.now();
+    const dataset = await this.dataset(datasetUrl);
+    await this.releaseModel(modelUrl);
+    const model = await MindEyeModel.load(this.io.openModel(modelUrl), this.engine);
+    const problems = fitToDataset(model.json, dataset.json);
+    if (problems.length > 0) {
+      await model.dispose();
+      throw new ModelLoadError(problems.map((p: Problem) => `${p.file}: ${p.message}`));
+    }
+    this.models.set(modelUrl, { model, datasetUrl });
+    return { json: model.json, loadMs: performance.now() - start };
+  }
+
+  /** Frees a model's sessions and everything computed with it. */
+  async releaseModel(modelUrl: string): Promise<void> {
+    const entry = this.models.get(modelUrl);
+    if (!entry) return;
+    this.models.delete(modelUrl);
+    for (const cache of [this.galleries, this.trialGalleries]) {
+      for (const key of cache.keys()) if (key.startsWith(`${modelUrl}\n`)) cache.delete(key);
+    }
+    await entry.model.dispose();
+  }
+
+  async reconstruct(params: ReconstructParams, onProgress?: ProgressSink): Promise<ReconstructResult> {
+    const model = this.model(params.modelUrl);
+    const { S } = model.json.dims;
+    const seeds = params.seeds.length > 0 ? params.seeds : [0];
+    const voxels = concatBatch(seeds.map(() => tensor(params.voxels, [1, params.voxels.length])));
+    const onDecoderStep =
+      params.preview && onProgress
+        ? async (x0: Float32Array, step: number, steps: number) => {
+            const { C, h, w } = model.json.dims;
+            const first = tensor(x0.slice(0, C * h * w), [1, C, h, w]);
+            const image = (await latentToImage(model, first)).data;
+            onProgress({ kind: 'step', stage: 'decoder', step, steps, image, size: S });
+          }
+        : undefined;
+    const result = await reconstruct(model, params.subject, voxels, startNoise(model, seeds), params.settings, {
+      blurry: true,
+      onDecoderStep,
+    });
+    const perImage = 3 * S * S;
+    const E = model.json.dims.E;
+    const retrieval = result.retrieval.data.slice(0, E);
+    let sampleScores = [1];
+    if (seeds.length > 1) {
+      const start = performance.now();
+      const embeddings = (await model.encodeImage(result.image)).embedding.data;
+      const unit = normalizeRows(embeddings, E);
+      const query = normalizeRows(retrieval, E);
+      sampleScores = seeds.map((_, i) => dot(unit.subarray(i * E, (i + 1) * E), query));
+      result.timings['best of N'] = performance.now() - start;
+    }
+    const best = sampleScores.indexOf(Math.max(...sampleScores));
+    return {
+      images: result.image.data,
+      size: S,
+      blurry: result.blurry ? result.blurry.data.slice(0, perImage) : null,
+      retrieval,
+      sampleScores,
+      best,
+      timings: result.timings,
+    };
+  }
+
+  /** The k test images most similar to a brain retrieval vector; ms is the query alone. */
+  async retrieve(
+    modelUrl: string,
+    vector: Float32Array,
+    k: number,
+    onProgress?: ProgressSink,
+  ): Promise<{ matches: { imageIndex: number; similarity: number }[]; ms: number }> {
+    const { datasetUrl } = this.entry(modelUrl);
+    const gallery = await this.gallery(modelUrl, onProgress);
+    const testImages = testImageIndices((await this.dataset(datasetUrl)).json);
+    const start = performance.now();
+    const matches = gallery.topK(vector, k);
+    const ms = performance.now() - start;
+    return { matches: matches.map((m: Match) => ({ imageIndex: testImages[m.index]!, similarity: m.similarity })), ms };
+  }
+
+  /** The k trials (betas rows) of a subject whose brain embeddings best match a test image's embedding. */
+  async matchTrials(
+    modelUrl: string,
+    subject: string,
+    imageIndex: number,
+    k: number,
+    onProgress?: ProgressSink,
+  ): Promise<{ matches: { row: number; imageIndex: number; similarity: number }[]; ms: number }> {
+    const { datasetUrl } = this.entry(modelUrl);
+    const testImages = testImageIndices((await this.dataset(datasetUrl)).json);
+    const position = testImages.indexOf(imageIndex);
+    if (position < 0) throw new Error(`image ${imageIndex} is not a test image`);
+    const gallery = await this.gallery(modelUrl, onProgress);
+    const trials = await this.trialGallery(modelUrl, subject, onProgress);
+    const start = performance.now();
+    const query = gallery.row(position);
+    const E = gallery.dim;
+    const scored = trials.rows.map((row, i) => ({
+      row,
+      imageIndex: trials.images[i]!,
+      similarity: dot(trials.unit.subarray(i * E, (i + 1) * E), query),
+    }));
+    scored.sort((a, b) => b.similarity - a.similarity || a.row - b.row);
+    return { matches: scored.slice(0, k), ms: performance.now() - start };
+  }
+
+  /** MindEye2's table for a subject's test set, as `npm run eval` computes it. */
+  async evaluate(
+    modelUrl: string,
+    subject: string,
+    options: { seed: number; limit?: number; batch: number; signal?: AbortSignal },
+    onProgress?: ProgressSink,
+  ): Promise<EvaluationResult> {
+    const { model, datasetUrl } = this.entry(modelUrl);
+    const dataset = await this.dataset(datasetUrl);
+    const testSet = await loadTestSet(dataset.source, dataset.json, subject, {
+      limit: options.limit,
+      signal: options.signal,
+    });
+    const S = model.json.dims.S;
+    const images = await this.testTensors(dataset, S, onProgress);
+    const testImages = testImageIndices(dataset.json);
+    const samples = testSet.map((sample) => {
+      const i = testImages.indexOf(sample.imageIndex);
+      return { voxels: sample.voxels, image: images.slice(i * 3 * S * S, (i + 1) * 3 * S * S) };
+    });
+    const settings = {
+      priorSteps: model.json.prior.steps,
+      decoderSteps: model.json.decoder.steps,
+      cfgScale: model.json.decoder.cfgScale,
+    };
+    const result = await evaluate(model, subject, samples, {
+      settings,
+      seed: options.seed,
+      batchSize: options.batch,
+      onProgress: (done, total) => {
+        if (options.signal?.aborted) throw new Error('cancelled');
+        onProgress?.({ kind: 'items', what: 'test images reconstructed', done, total });
+      },
+    });
+    return {
+      rows: result.rows,
+      samples: result.samples,
+      retrievalPool: result.retrievalPool,
+      timings: result.timings,
+      engine: this.engine.description,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.models.keys()].map((url) => this.releaseModel(url)));
+  }
+
+  private entry(modelUrl: string): { model: MindEyeModel; datasetUrl: string } {
+    const entry = this.models.get(modelUrl);
+    if (!entry) throw new Error(`model ${modelUrl} is not loaded`);
+    return entry;
+  }
+
+  private model(modelUrl: string): MindEyeModel {
+    return this.entry(modelUrl).model;
+  }
+
+  private dataset(url: string): Promise<OpenDataset> {
+    let dataset = this.datasets.get(url);
+    if (!dataset) {
+      dataset = (async () => {
+        const source = this.io.openDataset(url);
+        const problems: Problem[] = [];
+        const json = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
+        if (!json) throw new ModelLoadError(problems.map((p) => `${p.file}: ${p.message}`));
+        return { source, json, tensors: new Map() };
+      })();
+      dataset.catch(() => this.datasets.delete(url));
+      this.datasets.set(url, dataset);
+    }
+    return dataset;
+  }
+
+  /** Every test image as [n,3,S,S], decoded once per dataset and size. */
+  private testTensors(dataset: OpenDataset, S: number, onProgress?: ProgressSink): Promise<Float32Array> {
+    let tensors = dataset.tensors.get(S);
+    if (!tensors) {
+      tensors = (async () => {
+        const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
+        const out = new Float32Array(files.length * 3 * S * S);
+        for (let i = 0; i < files.length; i++) {
+          const file = files[i]!;
+          const rgb = await this.io.decodeImage(await dataset.source.read(file), file);
+          out.set(imageToTensor(rgb, S), i * 3 * S * S);
+          if (i % 25 === 24 || i === files.length - 1)
+            onProgress?.({ kind: 'items', what: 'test images decoded', done: i + 1, total: files.length });
+        }
+        return out;
+      })();
+      tensors.catch(() => dataset.tensors.delete(S));
+      dataset.tensors.set(S, tensors);
+    }
+    return tensors;
+  }
+
+  /** The image encoder's embeddings of the test images: the retrieval candidates. */
+  private gallery(modelUrl: string, onProgress?: ProgressSink): Promise<RetrievalGallery> {
+    const key = `${modelUrl}\n`;
+    let gallery = this.galleries.get(key);
+    if (!gallery) {
+      gallery = (async () => {
+        const { model, datasetUrl } = this.entry(modelUrl);
+        const { S, E } = model.json.dims;
+        const images = await this.testTensors(await this.dataset(datasetUrl), S, onProgress);
+        const n = images.length / (3 * S * S);
+        const parts: HostTensor[] = [];
+        for (let start = 0; start < n; start += BATCH) {
+          const end = Math.min(n, start + BATCH);
+          const batch = tensor(images.slice(start * 3 * S * S, end * 3 * S * S), [end - start, 3, S, S]);
+          parts.push((await model.encodeImage(batch)).embedding);
+          onProgress?.({ kind: 'items', what: 'test images encoded', done: end, total: n });
+        }
+        return new RetrievalGallery(concatBatch(parts).data, E);
+      })();
+      gallery.catch(() => this.galleries.delete(key));
+      this.galleries.set(key, gallery);
+    }
+    return gallery;
+  }
+
+  /** Unit brain embeddings of every test trial (betas row) of a subject. */
+  private trialGallery(
+    modelUrl: string,
+    subject: string,
+    onProgress?: ProgressSink,
+  ): Promise<{ rows: number[]; images: number[]; unit: Float32Array }> {
+    const key = `${modelUrl}\n${subject}`;
+    let trials = this.trialGalleries.get(key);
+    if (!trials) {
+      trials = (async () => {
+        const { model, datasetUrl } = this.entry(modelUrl);
+        const dataset = await this.dataset(datasetUrl);
+        const info = dataset.json.subjects.find((s) => s.id === subject);
+        if (!info?.betas) throw new Error(`dataset ${dataset.json.id}: ${subject} has no betas`);
+        const reader = await openRowReader(dataset.source, info.betas.path, info.betas.scale ?? 1);
+        const pairs = testImageIndices(dataset.json).flatMap((imageIndex) =>
+          (dataset.json.images[imageIndex]!.trials?.[subject] ?? []).map((row) => ({ row, imageIndex })),
+        );
+        const E = model.json.dims.E;
+        const unit = new Float32Array(pairs.length * E);
+        for (let start = 0; start < pairs.length; start += BATCH) {
+          const batch = pairs.slice(start, start + BATCH);
+          const rows = await Promise.all(batch.map((p) => reader.read(p.row)));
+          const voxels = concatBatch(rows.map((r) => tensor(r, [1, r.length])));
+          const { retrieval } = await model.backbone(await model.adapter(subject, voxels));
+          unit.set(normalizeRows(retrieval.data, E), start * E);
+          onProgress?.({ kind: 'items', what: 'trials embedded', done: start + batch.length, total: pairs.length });
+        }
+        return { rows: pairs.map((p) => p.row), images: pairs.map((p) => p.imageIndex), unit };
+      })();
+      trials.catch(() => this.trialGalleries.delete(key));
+      this.trialGalleries.set(key, trials);
+    }
+    return trials;
+  }
+}
+
+/** dataset.json indices of the test images, in order. */
+export function testImageIndices(dataset: DatasetJson): number[] {
+  return dataset.images.flatMap((image, i) => (image.split === 'test' ? [i] : []));
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}

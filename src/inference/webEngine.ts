@@ -1,0 +1,66 @@
+// The engine on onnxruntime-web, for the app's inference worker. It imports the `webgpu` build: ORT's
+// native C++ WebGPU engine (the default import's JSEP engine returned wrong numbers for int8 files on
+// SwiftShader, DESIGN §8). The same build runs the WASM engine, with threads when the page is
+// cross-origin isolated.
+import * as ort from 'onnxruntime-web/webgpu';
+import type { Engine } from './engine';
+import { createOrtSession } from './ortSession';
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface WebEngineInfo {
+  backend: Backend;
+  /** Why WebGPU is not used, when it is not. */
+  fallbackReason: string | null;
+  /** WASM threads (1 when the page is not cross-origin isolated). */
+  threads: number;
+  /** Whether the adapter offers `shader-f16` (fp16 weights need it). */
+  shaderF16: boolean;
+  adapterName: string | null;
+}
+
+export interface WebEngine extends Engine {
+  readonly info: WebEngineInfo;
+}
+
+/**
+ * The backend the worker uses: WebGPU when an adapter exists and `prefer` allows it, WASM otherwise.
+ * The reason for a fallback is kept, so the UI can say why it runs on WASM.
+ */
+export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promise<WebEngine> {
+  const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = 'error';
+
+  let fallbackReason: string | null = null;
+  let shaderF16 = false;
+  let adapterName: string | null = null;
+  if (prefer === 'wasm') {
+    fallbackReason = 'WASM was chosen';
+  } else if (!('gpu' in navigator) || !navigator.gpu) {
+    fallbackReason = 'this browser has no WebGPU';
+  } else {
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+    if (!adapter) {
+      fallbackReason = 'no WebGPU adapter is available';
+    } else {
+      shaderF16 = adapter.features.has('shader-f16');
+      adapterName = adapter.info ? [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') : null;
+      ort.env.webgpu.adapter = adapter;
+    }
+  }
+  const backend: Backend = fallbackReason === null ? 'webgpu' : 'wasm';
+  const info: WebEngineInfo = { backend, fallbackReason, threads, shaderF16, adapterName };
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  };
+
+  return {
+    info,
+    description: `onnxruntime-web ${ort.env.versions.web ?? ''} (${backend === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`})`,
+    createSession(bytes, file) {
+      return createOrtSession(() => ort.InferenceSession.create(bytes, sessionOptions), ort.Tensor, file);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// The inference worker: onnxruntime-web and every model session live here, off the main thread
+// (DESIGN §8: the app's own module worker, not ORT's proxy, so GPU buffers stay usable). Requests run
+// one at a time, in order; a cancel reaches the running one through its AbortSignal.
+/// <reference lib="webworker" />
+import { errorText, FetchBundleSource } from '../data/bundleSource';
+import { cachedFetcher } from '../data/cachedFetch';
+import { fetchModelBundleSource } from '../data/modelBundleSource';
+import { ModelLoadError } from './model';
+import { CANCELLED, type Progress, type WorkerMessage, type WorkerRequest } from './protocol';
+import { InferenceService } from './service';
+import { createWebEngine } from './webEngine';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (message: WorkerMessage) => self.postMessage(message);
+
+/** At most one download message per file every 100 ms, and always the last one. */
+const lastReport = new Map<string, number>();
+const fetcher = cachedFetcher((file, loaded, total) => {
+  const now = performance.now();
+  if (loaded !== total && now - (lastReport.get(file) ?? 0) < 100) return;
+  lastReport.set(file, now);
+  post({ id: -1, type: 'download', progress: { kind: 'download', file, loaded, total } });
+});
+
+async function decodeImage(bytes: Uint8Array, file: string) {
+  const type = file.toLowerCase().endsWith('.webp') ? 'image/webp' : 'image/png';
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+  } catch (error) {
+    throw new Error(`${file}: not a decodable image (${errorText(error)})`);
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+  return { data, width, height, channels: 4 as const };
+}
+
+let service: InferenceService | null = null;
+const running = new Map<number, AbortController>();
+let queue: Promise<void> = Promise.resolve();
+
+function ready(): InferenceService {
+  if (!service) throw new Error('the inference engine is not started (init first)');
+  return service;
+}
+
+async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p: Progress) => void): Promise<unknown> {
+  if (signal.aborted) throw new Error(CANCELLED);
+  switch (request.method) {
+    case 'init': {
+      await service?.dispose();
+      const engine = await createWebEngine(request.params.prefer);
+      service = new InferenceService(engine, {
+        openDataset: (url) => new FetchBundleSource(url, undefined, fetcher),
+        openModel: (url) => fetchModelBundleSource(url, undefined, fetcher),
+        decodeImage,
+      });
+      return { ...engine.info, description: engine.description };
+    }
+    case 'loadModel':
+      return ready().loadModel(request.params.modelUrl, request.params.datasetUrl);
+    case 'releaseModel':
+      await ready().releaseModel(request.params.modelUrl);
+      return null;
+    case 'reconstruct':
+      return ready().reconstruct(request.params, progress);
+    case 'retrieve':
+      return ready().retrieve(request.params.modelUrl, request.params.vector, request.params.k, progress);
+    case 'matchTrials': {
+      const { modelUrl, subject, imageIndex, k } = request.params;
+      return ready().matchTrials(modelUrl, subject, imageIndex, k, progress);
+    }
+    case 'evaluate': {
+      const { modelUrl, subject, seed, limit, batch } = request.params;
+      return ready().evaluate(modelUrl, subject, { seed, limit, batch, signal }, progress);
+    }
+    case 'cancel':
+      return null;
+  }
+}
+
+self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data;
+  if (request.method === 'cancel') {
+    running.get(request.params.target)?.abort();
+    post({ id: request.id, type: 'done', result: null });
+    return;
+  }
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const progress = (p: Progress) => post({ id: request.id, type: 'progress', progress: p });
+  queue = queue
+    .then(() => handle(request, controller.signal, progress))
+    .then(
+      (result) => post({ id: request.id, type: 'done', result }),
+      (error: unknown) => {
+        const message = controller.signal.aborted ? CANCELLED : errorText(error);
+        const problems = error instanceof ModelLoadError ? [...error.problems] : [];
+        post({ id: request.id, type: 'error', message, problems });
+      },
+    )
+    .finally(() => running.delete(request.id));
+};
