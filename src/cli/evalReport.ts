@@ -1,21 +1,6 @@
-// The evaluation's printed table, in MindEye2 Table 1's columns and number styles: PixCorr and SSIM
-// as decimals, two-way identification and retrieval as percentages.
+// The evaluation's printed table, in MindEye2 Table 1's columns and number styles (src/metrics/table.ts).
 import type { MetricRow } from '../metrics/evaluate';
-
-const COLUMNS: { key: keyof MetricRow; title: string; percent: boolean }[] = [
-  { key: 'pixCorr', title: 'PixCorr', percent: false },
-  { key: 'ssim', title: 'SSIM', percent: false },
-  { key: 'twoWay', title: 'two-way*', percent: true },
-  { key: 'imageRetrieval', title: 'image ret.', percent: true },
-  { key: 'brainRetrieval', title: 'brain ret.', percent: true },
-];
-
-function cell(value: unknown, percent: boolean): string {
-  if (typeof value !== 'number') return '—';
-  if (percent) return (100 * value).toFixed(1);
-  // .322, -.015 as in the paper
-  return value.toFixed(3).replace(/^(-?)0\./, '$1.');
-}
+import { METRIC_COLUMNS as COLUMNS, metricCell as cell } from '../metrics/table';
 
 export function formatTable(rows: readonly MetricRow[]): string {
   const nameWidth = Math.max(6, ...rows.map((r) => r.name.length));

@@ -52,6 +52,8 @@ async function readWithProgress(
     loaded += value.length;
     onProgress?.(url, loaded, total);
   }
+  // Without Content-Length (a compressed answer) the total is only known now: report it as complete.
+  if (total === null) onProgress?.(url, loaded, loaded);
   const bytes = new Uint8Array(loaded);
   let offset = 0;
   for (const chunk of chunks) {

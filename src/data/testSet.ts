@@ -3,9 +3,9 @@
 // repeat-average rows count as the number of trials they average, so a mix of both stays a mean over
 // trials.
 import type { BundleSource } from './bundleSource';
-import { trialsSchema, type DatasetJson, type ImageJson } from './datasetSchema';
+import { trialsSchema, type DatasetJson, type ImageJson, type SubjectJson, type TrialsJson } from './datasetSchema';
 import { readJsonFile, type Problem } from './validation';
-import { openRowReader } from './zarrArray';
+import { openRowReader, type RowReader } from './zarrArray';
 
 export interface TestSample {
   /** The image's index in dataset.json's images. */
@@ -48,17 +48,37 @@ export async function loadTestSet(
     .slice(0, options.limit);
   if (shown.length === 0) throw new TestSetError(`dataset ${dataset.id}: ${subjectId} has no test images`);
 
+  const weightOf = rowWeights(subject, trials);
   const samples: TestSample[] = [];
   for (const { image, imageIndex, rows } of shown) {
-    const sum = new Float64Array(subject.voxelCount);
-    let weight = 0;
-    for (const row of rows) {
-      const values = await reader.read(row, { signal: options.signal });
-      const w = subject.betas.rows === 'repeat-average' ? (trials.averageOf?.[row] ?? 1) : 1;
-      for (let v = 0; v < sum.length; v++) sum[v]! += w * values[v]!;
-      weight += w;
-    }
-    samples.push({ imageIndex, image, voxels: Float32Array.from(sum, (s) => s / weight), trials: weight });
+    const { voxels, weight } = await meanOfRows(reader, rows, weightOf, options.signal);
+    samples.push({ imageIndex, image, voxels, trials: weight });
   }
   return samples;
+}
+
+/** A betas row's weight in a mean over trials: 1 for a single trial, else the number of trials it averages. */
+export function rowWeights(subject: SubjectJson, trials: TrialsJson): (row: number) => number {
+  return (row) => (subject.betas?.rows === 'repeat-average' ? (trials.averageOf?.[row] ?? 1) : 1);
+}
+
+/**
+ * The weighted mean of betas rows: an image's trials (single-trial rows weigh 1, a repeat-average row
+ * the number of trials it averages). `weight` is the number of trials the mean covers.
+ */
+export async function meanOfRows(
+  reader: RowReader,
+  rows: readonly number[],
+  weightOf: (row: number) => number,
+  signal?: AbortSignal,
+): Promise<{ voxels: Float32Array; weight: number }> {
+  const sum = new Float64Array(reader.shape[1]);
+  let weight = 0;
+  for (const row of rows) {
+    const values = await reader.read(row, { signal });
+    const w = weightOf(row);
+    for (let v = 0; v < sum.length; v++) sum[v]! += w * values[v]!;
+    weight += w;
+  }
+  return { voxels: Float32Array.from(sum, (s) => s / weight), weight };
 }

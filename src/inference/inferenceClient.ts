@@ -34,7 +34,9 @@ export class InferenceClient {
   }
 
   static start(): InferenceClient {
-    return new InferenceClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+    return new InferenceClient(
+      new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mindeye-inference' }),
+    );
   }
 
   request<M extends Method>(

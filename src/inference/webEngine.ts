@@ -1,8 +1,8 @@
-// The engine on onnxruntime-web, for the app's inference worker. It imports the `webgpu` build: ORT's
-// native C++ WebGPU engine (the default import's JSEP engine returned wrong numbers for int8 files on
-// SwiftShader, DESIGN §8). The same build runs the WASM engine, with threads when the page is
-// cross-origin isolated.
-import * as ort from 'onnxruntime-web/webgpu';
+// The engine on onnxruntime-web, for the app's inference worker. On WebGPU it loads the `webgpu`
+// build: ORT's native C++ WebGPU engine (the default import's JSEP engine returned wrong numbers for
+// int8 files on SwiftShader, DESIGN §8). On WASM it loads the `wasm` build, whose plain (not
+// asyncify) binary runs the CPU kernels faster. Both use threads when the page is cross-origin isolated.
+import type { InferenceSession } from 'onnxruntime-common';
 import type { Engine } from './engine';
 import { createOrtSession } from './ortSession';
 
@@ -29,12 +29,10 @@ export interface WebEngine extends Engine {
  */
 export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promise<WebEngine> {
   const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
-  ort.env.wasm.numThreads = threads;
-  ort.env.logLevel = 'error';
-
   let fallbackReason: string | null = null;
   let shaderF16 = false;
   let adapterName: string | null = null;
+  let gpuAdapter: GPUAdapter | null = null;
   if (prefer === 'wasm') {
     fallbackReason = 'WASM was chosen';
   } else if (!('gpu' in navigator) || !navigator.gpu) {
@@ -46,12 +44,16 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
     } else {
       shaderF16 = adapter.features.has('shader-f16');
       adapterName = adapter.info ? [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') : null;
-      ort.env.webgpu.adapter = adapter;
+      gpuAdapter = adapter;
     }
   }
   const backend: Backend = fallbackReason === null ? 'webgpu' : 'wasm';
+  const ort = backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = 'error';
+  if (gpuAdapter) ort.env.webgpu.adapter = gpuAdapter;
   const info: WebEngineInfo = { backend, fallbackReason, threads, shaderF16, adapterName };
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
   };

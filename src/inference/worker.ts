@@ -83,25 +83,32 @@ async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p:
   }
 }
 
-self.onmessage = (event: MessageEvent<WorkerRequest>) => {
-  const request = event.data;
-  if (request.method === 'cancel') {
-    running.get(request.params.target)?.abort();
-    post({ id: request.id, type: 'done', result: null });
-    return;
-  }
-  const controller = new AbortController();
-  running.set(request.id, controller);
-  const progress = (p: Progress) => post({ id: request.id, type: 'progress', progress: p });
-  queue = queue
-    .then(() => handle(request, controller.signal, progress))
-    .then(
-      (result) => post({ id: request.id, type: 'done', result }),
-      (error: unknown) => {
-        const message = controller.signal.aborted ? CANCELLED : errorText(error);
-        const problems = error instanceof ModelLoadError ? [...error.problems] : [];
-        post({ id: request.id, type: 'error', message, problems });
-      },
-    )
-    .finally(() => running.delete(request.id));
-};
+/**
+ * ORT's WASM threads start as workers of the module that holds ORT, which the bundler made this file;
+ * they are named "em-pthread" and ORT's own message handler must stay theirs.
+ */
+const isOrtThread = self.name.startsWith('em-pthread');
+
+if (!isOrtThread)
+  self.onmessage = (event: MessageEvent<WorkerRequest>) => {
+    const request = event.data;
+    if (request.method === 'cancel') {
+      running.get(request.params.target)?.abort();
+      post({ id: request.id, type: 'done', result: null });
+      return;
+    }
+    const controller = new AbortController();
+    running.set(request.id, controller);
+    const progress = (p: Progress) => post({ id: request.id, type: 'progress', progress: p });
+    queue = queue
+      .then(() => handle(request, controller.signal, progress))
+      .then(
+        (result) => post({ id: request.id, type: 'done', result }),
+        (error: unknown) => {
+          const message = controller.signal.aborted ? CANCELLED : errorText(error);
+          const problems = error instanceof ModelLoadError ? [...error.problems] : [];
+          post({ id: request.id, type: 'error', message, problems });
+        },
+      )
+      .finally(() => running.delete(request.id));
+  };

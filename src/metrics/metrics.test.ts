@@ -3,6 +3,7 @@ import { twoWayIdentification } from './identification';
 import { pixCorr } from './pixCorr';
 import { retrievalAccuracy } from './retrievalAccuracy';
 import { pearson } from './stats';
+import { metricsCsv } from './table';
 
 describe('pearson', () => {
   it('is 1, -1 and 0 on known series', () => {
@@ -86,5 +87,26 @@ describe('retrievalAccuracy', () => {
       (seed) => retrievalAccuracy(brain, images, dim, { poolSize: 10, draws: 3, seed }).image,
     );
     expect(others.some((v) => v !== a.image)).toBe(true);
+  });
+});
+
+describe('metrics CSV', () => {
+  it('writes fractions at full precision, quotes names with commas, leaves missing metrics empty', () => {
+    const csv = metricsCsv([
+      {
+        name: 'reconstruction',
+        pixCorr: 0.4171,
+        ssim: 0.347,
+        twoWay: 0.8133,
+        imageRetrieval: 0.187,
+        brainRetrieval: 0.227,
+      },
+      { name: 'ridge, pixels', pixCorr: 0.551, twoWay: 0.849 },
+    ]);
+    expect(csv).toBe(
+      'method,pixCorr,ssim,twoWay,imageRetrieval,brainRetrieval\n' +
+        'reconstruction,0.4171,0.347,0.8133,0.187,0.227\n' +
+        '"ridge, pixels",0.551,,0.849,,\n',
+    );
   });
 });

@@ -1,17 +1,16 @@
 import type { LoadedDataset } from '../state/datasetStore';
-import { SimulatedBanner } from './SimulatedBanner';
 import { SubjectTable } from './SubjectTable';
-import { TestImageGrid } from './TestImageGrid';
 
+/** What the dataset is: its description and its subjects, folded away once read. */
 export function DatasetView({ loaded }: { loaded: LoadedDataset }) {
-  const { dataset, summary, source } = loaded;
+  const { dataset, summary } = loaded;
   return (
-    <main className="dataset">
-      <h2>{dataset.name}</h2>
+    <details className="dataset">
+      <summary>
+        About this dataset: <strong>{dataset.name}</strong>
+      </summary>
       <p>{dataset.description}</p>
-      {dataset.synthetic && <SimulatedBanner attribution={dataset.attribution} urlOf={(path) => source.url(path)} />}
       <SubjectTable subjects={summary.subjects} />
-      <TestImageGrid images={dataset.images} urlOf={(path) => source.url(path)} />
-    </main>
+    </details>
   );
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { activityCalibration, activitySliderMax, DEFAULT_ACTIVITY_DISPLAY, roiLegend, roiLut } from './display';
+
+describe('activityCalibration', () => {
+  it('paints |value| above the threshold, saturating at max, with the chosen negative map', () => {
+    expect(activityCalibration({ ...DEFAULT_ACTIVITY_DISPLAY, threshold: 1.5, max: 4 })).toEqual({
+      calMin: 1.5,
+      calMax: 4,
+      colormapNegative: 'winter',
+    });
+  });
+
+  it('turns the negative map off with an empty name, as NiiVue expects', () => {
+    expect(activityCalibration({ ...DEFAULT_ACTIVITY_DISPLAY, negative: null }).colormapNegative).toBe('');
+  });
+
+  it('keeps the range open when max is at or below the threshold, and the threshold non-negative', () => {
+    const { calMin, calMax } = activityCalibration({ ...DEFAULT_ACTIVITY_DISPLAY, threshold: 3, max: 2 });
+    expect(calMin).toBe(3);
+    expect(calMax).toBeGreaterThan(3);
+    expect(activityCalibration({ ...DEFAULT_ACTIVITY_DISPLAY, threshold: -1 }).calMin).toBe(0);
+  });
+});
+
+describe('activitySliderMax', () => {
+  it('is the largest |value| rounded up to a half, and at least 1', () => {
+    expect(activitySliderMax(Float32Array.from([0.2, -3.3, 2]))).toBe(3.5);
+    expect(activitySliderMax(Float32Array.from([4]))).toBe(4);
+    expect(activitySliderMax(Float32Array.from([0.1]))).toBe(1);
+    expect(activitySliderMax(null)).toBe(1);
+  });
+});
+
+describe('roiLegend and roiLut', () => {
+  const legend = roiLegend({ '4': 'ventral', '1': 'V1', '2': 'V2', '0': 'outside' }, [1, 4]);
+
+  it('lists the labels in value order without 0, each with a distinct colour and its mask membership', () => {
+    expect(legend.map((e) => [e.value, e.name, e.inMask])).toEqual([
+      [1, 'V1', true],
+      [2, 'V2', false],
+      [4, 'ventral', true],
+    ]);
+    expect(new Set(legend.map((e) => e.rgb.join())).size).toBe(3);
+  });
+
+  it('makes a NiiVue label table with label 0 transparent and every label opaque in its legend colour', () => {
+    const lut = roiLut(legend);
+    expect(lut.I).toEqual([0, 1, 2, 4]);
+    expect(lut.A).toEqual([0, 255, 255, 255]);
+    expect(lut.labels).toEqual(['', 'V1', 'V2', 'ventral']);
+    expect([lut.R[3], lut.G[3], lut.B[3]]).toEqual(legend[2]!.rgb);
+  });
+});

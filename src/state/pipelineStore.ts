@@ -1,0 +1,104 @@
+// The pipeline concern: the inference engine, the model bundles loaded in it, the reconstructions
+// (a main one and a comparison), the retrieval results, the evaluation, and downloads in flight.
+// State only; pipelineActions.ts changes it.
+import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
+import type { ModelJson } from '../data/modelSchema';
+import type { EvaluationResult, ReconstructResult, RetrievalMatch, TrialMatch } from '../inference/protocol';
+import type { WebEngineInfo } from '../inference/webEngine';
+
+export type EngineState =
+  | { status: 'starting' }
+  | { status: 'ready'; info: WebEngineInfo & { description: string } }
+  | { status: 'failed'; message: string };
+
+export type ModelState =
+  | { status: 'loading' }
+  | { status: 'ready'; json: ModelJson; loadMs: number }
+  | { status: 'failed'; message: string; problems: string[] };
+
+/** What a reconstruction was asked to decode, to tell a result from a stale one. */
+export interface RunKey {
+  modelUrl: string;
+  subject: string;
+  imageIndex: number;
+  trial: 'average' | number;
+  silenced: number[];
+  seed: number;
+  samples: number;
+}
+
+export interface RunState {
+  key: RunKey;
+  status: 'running' | 'done' | 'failed';
+  /** Decoder step shown, of steps. */
+  step: number;
+  steps: number;
+  /** The first sample while the decoder denoises, [3,S,S]. */
+  preview: Float32Array | null;
+  result: ReconstructResult | null;
+  error: string | null;
+  /** Wall time from the click to the image, ms. */
+  wallMs: number | null;
+  retrieval: { matches: RetrievalMatch[]; ms: number } | null;
+}
+
+/** Where a reconstruction shows: 'main', 'compare' (a second model), or 'subject:<id>' (the same image, another subject). */
+export type Slot = string;
+
+export interface EvaluationState {
+  modelUrl: string;
+  subject: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: { what: string; done: number; total: number } | null;
+  result: EvaluationResult | null;
+  error: string | null;
+  requestId: number;
+}
+
+/** A model bundle's model.json, read (without its ONNX files) to list it in the pickers. */
+export type CatalogEntry = { status: 'ready'; json: ModelJson } | { status: 'failed'; problems: string[] };
+
+export interface PipelineState {
+  engine: EngineState;
+  /** Every model bundle known to the page, by absolute URL: the shipped ones and those the user added. */
+  catalog: Record<string, CatalogEntry>;
+  models: Record<string, ModelState>;
+  runs: Record<Slot, RunState>;
+  trialMatches: {
+    imageIndex: number;
+    subject: string;
+    modelUrl: string;
+    matches: TrialMatch[] | null;
+    error: string | null;
+  } | null;
+  evaluation: EvaluationState | null;
+  /** Files being downloaded (bytes so far, total when known); removed when complete. */
+  downloads: Record<string, { loaded: number; total: number | null }>;
+}
+
+export const pipelineStore = createStore<PipelineState>()(() => ({
+  engine: { status: 'starting' },
+  catalog: {},
+  models: {},
+  runs: {},
+  trialMatches: null,
+  evaluation: null,
+  downloads: {},
+}));
+
+export function usePipeline<T>(selector: (state: PipelineState) => T): T {
+  return useStore(pipelineStore, selector);
+}
+
+export function sameRun(a: RunKey, b: RunKey): boolean {
+  return (
+    a.modelUrl === b.modelUrl &&
+    a.subject === b.subject &&
+    a.imageIndex === b.imageIndex &&
+    a.trial === b.trial &&
+    a.seed === b.seed &&
+    a.samples === b.samples &&
+    a.silenced.join() === b.silenced.join()
+  );
+}

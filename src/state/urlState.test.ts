@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_URL_STATE, parseUrlState, serializeUrlState, type UrlState } from './urlState';
+
+describe('URL state', () => {
+  it('round-trips every field, with trials counted from 1 in the URL', () => {
+    const state: UrlState = {
+      dataset: 'https://example.org/data/',
+      model: 'models/mini-subj01-alone/',
+      compare: 'models/mini-subj01-finetuned/',
+      subject: 'subj01',
+      image: 'test-0012',
+      trial: 2,
+      view: 'render',
+      seed: 7,
+      engine: 'wasm',
+    };
+    const query = serializeUrlState(state);
+    expect(new URLSearchParams(query).get('trial')).toBe('3');
+    expect(parseUrlState(query)).toEqual(state);
+  });
+
+  it('leaves defaults out and falls back to them for values that do not parse', () => {
+    expect(serializeUrlState(DEFAULT_URL_STATE)).toBe('');
+    expect(parseUrlState('?trial=0&view=sideways&seed=-3&subject=&engine=cuda')).toEqual(DEFAULT_URL_STATE);
+    expect(parseUrlState('?trial=two').trial).toBe('average');
+  });
+});

@@ -1,0 +1,75 @@
+// What the URL holds, so a view can be shared: the dataset and models, the subject, the test image,
+// the trial, the brain view. Pure parse/serialize; the store syncs it (selectionStore.ts).
+
+export type BrainViewName = 'multiplanar' | 'axial' | 'coronal' | 'sagittal' | 'render';
+const VIEWS: readonly BrainViewName[] = ['multiplanar', 'axial', 'coronal', 'sagittal', 'render'];
+
+export interface UrlState {
+  dataset: string | null;
+  model: string | null;
+  /** A second model to compare on the same trial. */
+  compare: string | null;
+  subject: string | null;
+  /** An image id of dataset.json. */
+  image: string | null;
+  /** 'average' of the repeats, or the 0-based repeat. */
+  trial: 'average' | number;
+  view: BrainViewName;
+  seed: number;
+  /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
+  engine: 'auto' | 'webgpu' | 'wasm';
+}
+
+export const DEFAULT_URL_STATE: UrlState = {
+  dataset: null,
+  model: null,
+  compare: null,
+  subject: null,
+  image: null,
+  trial: 'average',
+  view: 'multiplanar',
+  seed: 0,
+  engine: 'auto',
+};
+
+/** Reads a query string; values that do not parse fall back to the defaults. */
+export function parseUrlState(search: string): UrlState {
+  const params = new URLSearchParams(search);
+  const text = (name: string) => params.get(name) || null;
+  const trialText = params.get('trial');
+  const trialNumber = Number(trialText);
+  const trial = trialText && Number.isInteger(trialNumber) && trialNumber >= 1 ? trialNumber - 1 : 'average';
+  const view = params.get('view') as BrainViewName | null;
+  const seed = Number(params.get('seed'));
+  const engine = params.get('engine');
+  return {
+    dataset: text('dataset'),
+    model: text('model'),
+    compare: text('compare'),
+    subject: text('subject'),
+    image: text('image'),
+    trial,
+    view: view && VIEWS.includes(view) ? view : 'multiplanar',
+    seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
+    engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
+  };
+}
+
+/** The query string for a state; defaults are left out, so a plain link stays plain. Trials count from 1. */
+export function serializeUrlState(state: UrlState): string {
+  const params = new URLSearchParams();
+  const put = (name: string, value: string | null) => {
+    if (value !== null) params.set(name, value);
+  };
+  put('dataset', state.dataset);
+  put('model', state.model);
+  put('compare', state.compare);
+  put('subject', state.subject);
+  put('image', state.image);
+  if (state.trial !== 'average') params.set('trial', String(state.trial + 1));
+  if (state.view !== 'multiplanar') params.set('view', state.view);
+  if (state.seed !== 0) params.set('seed', String(state.seed));
+  if (state.engine !== 'auto') params.set('engine', state.engine);
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
