@@ -6,6 +6,7 @@ test('the demo: simulated-data banner, 8 subjects, test images, cross-origin iso
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
   // Validation decodes every image, so allow for a slow machine; then no problem may be listed.
+  await page.getByText('About this dataset').click({ timeout: 60_000 });
   await expect(page.locator('table.subjects, [role=alert]').first()).toBeVisible({ timeout: 60_000 });
   expect(await page.getByRole('alert').allTextContents(), 'problems shown on the page').toEqual([]);
   const rows = page.locator('table.subjects tbody tr');

@@ -10,7 +10,8 @@ test.afterEach(() => bundle.dispose());
 
 test('shows a valid bundle: banner, subjects, test images', async ({ page }) => {
   await page.goto(await serveBundle(page, 'tiny', bundle));
-  await expect(page.getByRole('heading', { name: 'Tiny test bundle' })).toBeVisible();
+  await page.getByText('About this dataset').click();
+  await expect(page.getByText('Tiny test bundle').first()).toBeVisible();
   await expect(page.getByRole('complementary', { name: 'Simulated data' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Test clip art' })).toBeVisible();
 

@@ -70,6 +70,11 @@ export interface Requests {
     params: { modelUrl: string; vector: Float32Array; k: number };
     result: { matches: RetrievalMatch[]; ms: number };
   };
+  /** Where the reconstruction lands among the test images, by the bundle's image encoder. */
+  rankReconstruction: {
+    params: { modelUrl: string; image: Float32Array; seenImageIndex: number; k: number };
+    result: { rank: number; of: number; matches: RetrievalMatch[] };
+  };
   /** The reverse: the k trials of a subject whose brain embeddings best match an image's embedding. */
   matchTrials: {
     params: { modelUrl: string; subject: string; imageIndex: number; k: number };

@@ -136,6 +136,32 @@ export class InferenceService {
     return { matches: matches.map((m: Match) => ({ imageIndex: testImages[m.index]!, similarity: m.similarity })), ms };
   }
 
+  /**
+   * How the reconstruction compares with the test images, by the bundle's own image encoder: the rank
+   * of the seen image among all test images (1 = the reconstruction is closest to it) and the k closest.
+   */
+  async rankReconstruction(
+    modelUrl: string,
+    image: Float32Array,
+    seenImageIndex: number,
+    k: number,
+    onProgress?: ProgressSink,
+  ): Promise<{ rank: number; of: number; matches: { imageIndex: number; similarity: number }[] }> {
+    const { model, datasetUrl } = this.entry(modelUrl);
+    const { S } = model.json.dims;
+    const gallery = await this.gallery(modelUrl, onProgress);
+    const testImages = testImageIndices((await this.dataset(datasetUrl)).json);
+    const seen = testImages.indexOf(seenImageIndex);
+    if (seen < 0) throw new Error(`image ${seenImageIndex} is not a test image`);
+    const embedding = (await model.encodeImage(tensor(image, [1, 3, S, S]))).embedding.data;
+    const all = gallery.topK(embedding, gallery.size);
+    return {
+      rank: all.findIndex((m) => m.index === seen) + 1,
+      of: gallery.size,
+      matches: all.slice(0, k).map((m) => ({ imageIndex: testImages[m.index]!, similarity: m.similarity })),
+    };
+  }
+
   /** The k trials (betas rows) of a subject whose brain embeddings best match a test image's embedding. */
   async matchTrials(
     modelUrl: string,

@@ -58,11 +58,17 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
     graphOptimizationLevel: 'all',
   };
 
+  let creating: Promise<unknown> = Promise.resolve();
   return {
     info,
     description: `onnxruntime-web ${ort.env.versions.web ?? ''} (${backend === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`})`,
     createSession(bytes, file) {
-      return createOrtSession(() => ort.InferenceSession.create(bytes, sessionOptions), ort.Tensor, file);
+      // The WebGPU EP refuses to create two sessions at once: creations wait for each other.
+      const created = creating.then(() =>
+        createOrtSession(() => ort.InferenceSession.create(bytes, sessionOptions), ort.Tensor, file),
+      );
+      creating = created.catch(() => undefined);
+      return created;
     },
   };
 }

@@ -70,6 +70,10 @@ async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p:
       return ready().reconstruct(request.params, progress);
     case 'retrieve':
       return ready().retrieve(request.params.modelUrl, request.params.vector, request.params.k, progress);
+    case 'rankReconstruction': {
+      const { modelUrl, image, seenImageIndex, k } = request.params;
+      return ready().rankReconstruction(modelUrl, image, seenImageIndex, k, progress);
+    }
     case 'matchTrials': {
       const { modelUrl, subject, imageIndex, k } = request.params;
       return ready().matchTrials(modelUrl, subject, imageIndex, k, progress);

@@ -13,6 +13,7 @@ import { CANCELLED, WorkerError } from '../inference/protocol';
 import type { Backend } from '../inference/webEngine';
 import type { LoadedDataset } from './datasetStore';
 import { pipelineStore, sameRun, type RunKey, type RunState, type Slot } from './pipelineStore';
+import { selectionStore } from './selectionStore';
 import { settingsStore } from './settingsStore';
 
 let client: InferenceClient | null = null;
@@ -131,6 +132,7 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
         error: null,
         wallMs: null,
         retrieval: null,
+        resemblance: null,
       },
     },
   }));
@@ -139,7 +141,8 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     const model = pipelineStore.getState().models[key.modelUrl];
     if (model?.status === 'failed') throw new Error(model.message);
     if (model?.status !== 'ready') throw new Error('the model is not loaded');
-    const { sampler, preview, k } = settingsStore.getState();
+    const { preview, k } = settingsStore.getState();
+    const { sampler } = selectionStore.getState();
     const voxels = await runVoxels(dataset, key);
     const settings = sampler ?? {
       priorSteps: model.json.prior.steps,
@@ -158,6 +161,15 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     const retrieval = await client!.request('retrieve', { modelUrl: key.modelUrl, vector: result.retrieval, k })
       .promise;
     setRun(slot, key, { retrieval });
+    const perImage = 3 * result.size * result.size;
+    const best = result.images.slice(result.best * perImage, (result.best + 1) * perImage);
+    const resemblance = await client!.request('rankReconstruction', {
+      modelUrl: key.modelUrl,
+      image: best,
+      seenImageIndex: key.imageIndex,
+      k: 3,
+    }).promise;
+    setRun(slot, key, { resemblance });
   } catch (error) {
     setRun(slot, key, { status: 'failed', error: errorText(error) });
   }
@@ -226,6 +238,10 @@ export function cancelEvaluation(): void {
  * (no ONNX file yet: those load when the model is first used). Returns the problems, empty when usable.
  */
 export async function addToCatalog(modelUrl: string, dataset: LoadedDataset): Promise<string[]> {
+  // Listed at once, so the pickers keep the order bundles were added in, whichever answers first.
+  pipelineStore.setState((s) => ({
+    catalog: { ...s.catalog, [modelUrl]: s.catalog[modelUrl] ?? { status: 'loading' } },
+  }));
   const { model, problems } = await validateModelJson(
     fetchModelBundleSource(modelUrl, undefined, bundleFetcher),
     dataset,

@@ -41,6 +41,8 @@ export interface RunState {
   /** Wall time from the click to the image, ms. */
   wallMs: number | null;
   retrieval: { matches: RetrievalMatch[]; ms: number } | null;
+  /** The seen image's rank among the test images by similarity to the reconstruction (1 = closest). */
+  resemblance: { rank: number; of: number; matches: RetrievalMatch[] } | null;
 }
 
 /** Where a reconstruction shows: 'main', 'compare' (a second model), or 'subject:<id>' (the same image, another subject). */
@@ -57,7 +59,8 @@ export interface EvaluationState {
 }
 
 /** A model bundle's model.json, read (without its ONNX files) to list it in the pickers. */
-export type CatalogEntry = { status: 'ready'; json: ModelJson } | { status: 'failed'; problems: string[] };
+export type CatalogEntry =
+  { status: 'loading' } | { status: 'ready'; json: ModelJson } | { status: 'failed'; problems: string[] };
 
 export interface PipelineState {
   engine: EngineState;

@@ -1,12 +1,9 @@
-// The settings concern: how to sample (steps, guidance, samples), how many retrieval results to
-// show, which ROIs to silence, and which engine to prefer.
+// The settings concern: how many samples to draw (best of N), how many retrieval results to show,
+// which ROIs to silence, and whether to show the image forming. Sampler steps live in the URL state.
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import type { SamplerSettings } from '../inference/pipeline';
 
 export interface SettingsState {
-  /** null: the model bundle's own settings. */
-  sampler: SamplerSettings | null;
   /** Samples per reconstruction; the best by retrieval similarity is shown ("best of N"). */
   samples: number;
   /** Retrieval results shown. */
@@ -18,7 +15,6 @@ export interface SettingsState {
 }
 
 export const settingsStore = createStore<SettingsState>()(() => ({
-  sampler: null,
   samples: 1,
   k: 5,
   silenced: [],

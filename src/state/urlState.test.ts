@@ -12,6 +12,7 @@ describe('URL state', () => {
       trial: 2,
       view: 'render',
       seed: 7,
+      sampler: { priorSteps: 10, decoderSteps: 12, cfgScale: 2.5 },
       engine: 'wasm',
     };
     const query = serializeUrlState(state);
@@ -23,5 +24,8 @@ describe('URL state', () => {
     expect(serializeUrlState(DEFAULT_URL_STATE)).toBe('');
     expect(parseUrlState('?trial=0&view=sideways&seed=-3&subject=&engine=cuda')).toEqual(DEFAULT_URL_STATE);
     expect(parseUrlState('?trial=two').trial).toBe('average');
+    expect(parseUrlState('?steps=10&cfg=2').sampler).toBeNull();
+    expect(parseUrlState('?steps=10,0&cfg=2').sampler).toBeNull();
+    expect(parseUrlState('?steps=10,12&cfg=0.5').sampler).toBeNull();
   });
 });

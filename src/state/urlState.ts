@@ -16,6 +16,8 @@ export interface UrlState {
   trial: 'average' | number;
   view: BrainViewName;
   seed: number;
+  /** Sampler settings that override the model bundle's own (checked against its limits when run). */
+  sampler: { priorSteps: number; decoderSteps: number; cfgScale: number } | null;
   /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
   engine: 'auto' | 'webgpu' | 'wasm';
 }
@@ -29,6 +31,7 @@ export const DEFAULT_URL_STATE: UrlState = {
   trial: 'average',
   view: 'multiplanar',
   seed: 0,
+  sampler: null,
   engine: 'auto',
 };
 
@@ -51,6 +54,7 @@ export function parseUrlState(search: string): UrlState {
     trial,
     view: view && VIEWS.includes(view) ? view : 'multiplanar',
     seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
+    sampler: parseSampler(params.get('steps'), params.get('cfg')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
   };
 }
@@ -69,7 +73,20 @@ export function serializeUrlState(state: UrlState): string {
   if (state.trial !== 'average') params.set('trial', String(state.trial + 1));
   if (state.view !== 'multiplanar') params.set('view', state.view);
   if (state.seed !== 0) params.set('seed', String(state.seed));
+  if (state.sampler) {
+    params.set('steps', `${state.sampler.priorSteps},${state.sampler.decoderSteps}`);
+    params.set('cfg', String(state.sampler.cfgScale));
+  }
   if (state.engine !== 'auto') params.set('engine', state.engine);
   const query = params.toString();
   return query ? `?${query}` : '';
+}
+
+/** `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed; anything else means the bundle's defaults. */
+function parseSampler(steps: string | null, cfg: string | null): UrlState['sampler'] {
+  const [prior, decoder] = (steps ?? '').split(',').map(Number);
+  const cfgScale = Number(cfg);
+  const positiveInt = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
+  if (!positiveInt(prior) || !positiveInt(decoder) || !cfg || !(cfgScale >= 1)) return null;
+  return { priorSteps: prior, decoderSteps: decoder, cfgScale };
 }

@@ -53,7 +53,7 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
         <label>
           Dataset bundle URL{' '}
           <input
-            type="url"
+            type="text"
             value={datasetUrl}
             onChange={(e) => setDatasetUrl(e.target.value)}
             placeholder="https://…/my-dataset/"
@@ -65,7 +65,7 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
         <label>
           Model bundle URL{' '}
           <input
-            type="url"
+            type="text"
             value={modelUrl}
             onChange={(e) => setModelUrl(e.target.value)}
             placeholder="https://…/models/my-model/"

@@ -91,6 +91,17 @@ export function ReconstructionPanel({ title, run, model, modelName, dataset, url
         </div>
       )}
       {image?.caption && <p className="caption">Caption: {image.caption}</p>}
+      {run?.resemblance && (
+        <p
+          className="status"
+          data-testid={`${slot}-resemblance`}
+          data-rank={run.resemblance.rank}
+          data-of={run.resemblance.of}
+        >
+          Of the {run.resemblance.of} test images, the seen one ranks #{run.resemblance.rank} in similarity to this
+          reconstruction (by the bundle's own image encoder; 1 = most similar).
+        </p>
+      )}
       {run?.error && (
         <p className="problems" role="alert">
           {run.error}
@@ -113,7 +124,13 @@ export function ReconstructionPanel({ title, run, model, modelName, dataset, url
         </div>
       )}
       {result && (
-        <p className="timings" data-testid={`${slot}-timings`}>
+        <p
+          className="timings"
+          data-testid={`${slot}-timings`}
+          data-timings={JSON.stringify(result.timings)}
+          data-wall-ms={run?.wallMs ?? undefined}
+          data-load-ms={model?.status === 'ready' ? model.loadMs : undefined}
+        >
           {Object.entries(result.timings)
             .map(([stage, ms]) => `${stage} ${ms.toFixed(0)} ms`)
             .join(' · ')}

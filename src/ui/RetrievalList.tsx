@@ -18,7 +18,7 @@ export function RetrievalList({ matches, ms, trueIndex, dataset, urlOf, slot }: 
       <h4 id={`${slot}-retrieval-title`}>
         Retrieval: top {matches.length} of {dataset.images.filter((i) => i.split === 'test').length} test images
       </h4>
-      <p className="status">
+      <p className="status" data-testid={`${slot}-retrieval-status`} data-query-ms={ms}>
         {rank >= 0 ? `The seen image is #${rank + 1}.` : `The seen image is not in the top ${matches.length}.`} (query{' '}
         {ms.toFixed(1)} ms)
       </p>

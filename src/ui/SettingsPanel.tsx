@@ -13,7 +13,7 @@ interface Props {
 
 /** Sampling within the bundle's limits, best of N, retrieval size, ROI ablation, and the engine. */
 export function SettingsPanel({ dataset, subject, models }: Props) {
-  const sampler = useSettings((s) => s.sampler);
+  const sampler = useSelection((s) => s.sampler);
   const samples = useSettings((s) => s.samples);
   const k = useSettings((s) => s.k);
   const silenced = useSettings((s) => s.silenced);
@@ -31,7 +31,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
     : [];
 
   const setSampler = (change: Partial<NonNullable<typeof current>>) => {
-    if (current) settingsStore.setState({ sampler: { ...current, ...change } });
+    if (current) select({ sampler: { ...current, ...change } });
   };
   const toggleRoi = (label: number, off: boolean) =>
     settingsStore.setState({
@@ -99,7 +99,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
               />
             </label>
             {sampler && (
-              <button type="button" onClick={() => settingsStore.setState({ sampler: null })}>
+              <button type="button" onClick={() => select({ sampler: null })}>
                 Bundle defaults
               </button>
             )}

@@ -65,8 +65,8 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   // Defaults, so the page decodes something without a click: the first subject with a model, that
   // model, the first test image it saw.
   useEffect(() => {
-    const ready = Object.values(catalog).filter((e) => e.status === 'ready');
-    if (ready.length === 0) return;
+    // Wait for every listed bundle, so the default is the first listed model, not the fastest to answer.
+    if (Object.values(catalog).some((e) => e.status === 'loading')) return;
     const subject =
       selection.subject && subjects.includes(selection.subject)
         ? selection.subject

@@ -1,0 +1,143 @@
+import { expect, test, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { loadTestSet } from '../src/data/testSet';
+import { FsBundleSource } from '../src/node/fsBundleSource';
+import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
+import { createOrtNodeEngine } from '../src/node/ortEngine';
+import { decodeRgbWithSharp } from '../src/node/sharpRgb';
+import { InferenceService } from '../src/inference/service';
+
+// The viewer on the shipped demo, as a visitor uses it: the brain renders, the first trial is decoded
+// without a click, the retrieval list ranks the seen image first for a trial the model gets right
+// (found beforehand with onnxruntime-node, so a model that gets worse picks another image instead of
+// breaking the test), ROI ablation changes the picture, and bundles come from the cache on reload.
+const PUBLIC = fileURLToPath(new URL('../public/', import.meta.url));
+const DATASET = `${PUBLIC}datasets/synthetic-nsd`;
+const MODEL = `${PUBLIC}models/mini-subj01-finetuned`;
+
+interface KnownTrial {
+  imageId: string;
+  /** The top-5 retrieval ids, as onnxruntime-node ranks them. */
+  top: string[];
+}
+
+let known: KnownTrial;
+
+test.beforeAll(async () => {
+  const service = new InferenceService(createOrtNodeEngine(), {
+    openDataset: (url) => new FsBundleSource(url),
+    openModel: (url) => fsModelBundleSource(url),
+    decodeImage: (bytes) => decodeRgbWithSharp(bytes),
+  });
+  await service.loadModel(MODEL, DATASET);
+  const source = new FsBundleSource(DATASET);
+  const dataset = JSON.parse(new TextDecoder().decode(await source.read('dataset.json')));
+  for (const sample of await loadTestSet(source, dataset, 'subj01', { limit: 60 })) {
+    const { retrieval } = await service.reconstruct({
+      modelUrl: MODEL,
+      subject: 'subj01',
+      voxels: sample.voxels,
+      seeds: [0],
+      settings: { priorSteps: 2, decoderSteps: 2, cfgScale: 1 },
+      preview: false,
+    });
+    const { matches } = await service.retrieve(MODEL, retrieval, 5);
+    if (matches[0]!.imageIndex === sample.imageIndex) {
+      known = { imageId: sample.image.id, top: matches.map((m) => dataset.images[m.imageIndex].id) };
+      break;
+    }
+  }
+  await service.dispose();
+  expect(known, 'the shipped model retrieves none of the first 60 test images first').toBeDefined();
+});
+
+async function reconstruction(page: Page) {
+  const image = page.getByTestId('main-reconstruction');
+  await expect(image).toBeVisible({ timeout: 120_000 });
+  return image;
+}
+
+/** Non-background pixels of the brain canvas: NiiVue drew the volumes. */
+async function brainPixels(page: Page): Promise<number> {
+  const png = await page.getByTestId('brain-canvas').screenshot();
+  let count = 0;
+  // Count bright bytes in the PNG payload as a cheap "not all black" probe.
+  for (const byte of png.subarray(100)) if (byte > 64) count++;
+  return count;
+}
+
+test('decodes a trial on WASM: brain, reconstruction, retrieval with the seen image first, ablation', async ({
+  page,
+}) => {
+  await page.goto(`./?engine=wasm&subject=subj01&image=${known.imageId}`);
+  await expect(page.getByTestId('engine')).toContainText('WASM');
+  await expect(page.getByRole('complementary', { name: 'Simulated data' })).toBeVisible();
+  await expect(page.getByTestId('brain-canvas')).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => brainPixels(page), { timeout: 60_000 }).toBeGreaterThan(1000);
+
+  const image = await reconstruction(page);
+  await expect(image).toHaveAttribute('alt', new RegExp(`reconstruction of ${known.imageId}`));
+  await expect(page.getByRole('img', { name: /^seen: / }).first()).toBeVisible();
+
+  const resemblance = page.getByTestId('main-resemblance');
+  await expect(resemblance).toBeVisible({ timeout: 120_000 });
+  const rank = Number(await resemblance.getAttribute('data-rank'));
+  const of = Number(await resemblance.getAttribute('data-of'));
+  expect(of).toBe(300);
+  // The reconstruction resembles the seen image more than most other test images.
+  expect(rank).toBeLessThanOrEqual(of / 2);
+
+  const retrieval = page.getByRole('list', { name: /Retrieval: top 5/ });
+  const items = retrieval.getByRole('listitem');
+  await expect(items).toHaveCount(5);
+  await expect(items.first()).toHaveAttribute('data-true', 'true');
+  const ids = (await items.allTextContents()).map((text) => text.split(' ')[0]);
+  expect(ids).toEqual(known.top);
+
+  const before = await image.getAttribute('src');
+  await page.getByRole('checkbox', { name: 'ventral' }).check();
+  await expect(page.getByTestId('main-reconstruction')).not.toHaveAttribute('src', before!, { timeout: 120_000 });
+  await expect(page.getByTestId('run-main')).toContainText('silenced ROI 4');
+  expect(new URL(page.url()).searchParams.get('image')).toBe(known.imageId);
+});
+
+// SwiftShader emulates the GPU on the CPU (a full 20+20-step reconstruction takes minutes there), so
+// this run asks for 4+4 steps through the URL: it proves the WebGPU path, not its speed.
+test('decodes a trial on WebGPU (SwiftShader), retrieving as onnxruntime-node does', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto(`./?engine=webgpu&subject=subj01&image=${known.imageId}&steps=4,4&cfg=3`);
+  await expect(page.getByTestId('engine')).toContainText('WebGPU', { timeout: 60_000 });
+  await reconstruction(page);
+  const items = page.getByRole('list', { name: /Retrieval: top 5/ }).getByRole('listitem');
+  await expect(items).toHaveCount(5, { timeout: 240_000 });
+  await expect(items.first()).toHaveAttribute('data-true', 'true');
+  const ids = (await items.allTextContents()).map((text) => text.split(' ')[0]);
+  expect(ids).toEqual(known.top);
+});
+
+test('refuses a broken model bundle with its message and keeps working; a reload comes from the cache', async ({
+  page,
+}) => {
+  const fetched: string[] = [];
+  page.context().on('request', (request) => {
+    if (request.url().endsWith('.onnx')) fetched.push(request.url());
+  });
+  await page.goto('./?engine=wasm');
+  await reconstruction(page);
+  // The listener sees the worker's downloads: the first visit fetched the model files.
+  expect(fetched.length).toBeGreaterThanOrEqual(6);
+  fetched.length = 0;
+
+  await page.getByText('Open your own dataset or model bundle').click();
+  await page.getByLabel('Model bundle URL').fill('models/no-such-model/');
+  await page.getByRole('button', { name: 'Open model' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('This model bundle could not be used');
+  await expect(alert).toContainText(/model\.json: not found/);
+  await page.getByRole('button', { name: 'Reconstruct', exact: true }).click();
+  await reconstruction(page);
+
+  await page.reload();
+  await reconstruction(page);
+  expect(fetched, 'model files fetched again after a reload').toEqual([]);
+});
