@@ -6,6 +6,7 @@ import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../src/node/ortEngine';
 import { decodeRgbWithSharp } from '../src/node/sharpRgb';
 import { InferenceService } from '../src/inference/service';
+import { runCli } from '../src/testing/runCli';
 
 // The viewer on the shipped demo, as a visitor uses it: the brain renders, the first trial is decoded
 // without a click, the retrieval list ranks the seen image first for a trial the model gets right
@@ -140,4 +141,46 @@ test('refuses a broken model bundle with its message and keeps working; a reload
   await page.reload();
   await reconstruction(page);
   expect(fetched, 'model files fetched again after a reload').toEqual([]);
+});
+
+test('measures in the browser what `npm run eval` measures, and exports it as CSV', async ({ page }) => {
+  test.setTimeout(300_000);
+  const cli = await runCli(
+    new URL('../src/cli/eval.ts', import.meta.url),
+    ...['--models', MODEL, '--dataset', DATASET, '--subject', 'subj01', '--limit', '16', '--json'],
+  );
+  expect(cli.code, cli.stderr).toBe(0);
+  const expected = JSON.parse(cli.stdout) as { rows: Record<string, number | string>[] };
+
+  await page.goto('./?engine=wasm&subject=subj01');
+  await reconstruction(page);
+  const panel = page.getByRole('region', { name: /^Measure:/ });
+  await panel.getByLabel('Test images').selectOption('16');
+  await panel.getByRole('button', { name: 'Run evaluation' }).click();
+  await expect(panel.getByRole('progressbar', { name: 'Evaluation progress' })).toBeVisible();
+  const table = page.getByTestId('metrics-table');
+  await expect(table).toBeVisible({ timeout: 240_000 });
+  await expect(table).toContainText('16 test images');
+
+  const download = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Export CSV' }).click();
+  const csv = await (await download).createReadStream();
+  const text = (await csv.toArray()).join('');
+  const [header, ...lines] = text.trim().split('\n');
+  const columns = header!.split(',');
+  const cells = (line: string) =>
+    [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)]
+      .slice(0, columns.length)
+      .map(([, cell]) => (cell!.startsWith('"') ? cell!.slice(1, -1).replace(/""/g, '"') : cell!));
+  const rows = lines.map((line) => Object.fromEntries(cells(line).map((cell, i) => [columns[i], cell])));
+  expect(rows.map((row) => row.method)).toEqual(expected.rows.map((row) => row.name));
+  // The same code on the same numbers; the stimuli are decoded by the browser here and by sharp in
+  // the CLI, which may differ in the last bit of a pixel.
+  for (const [i, row] of rows.entries()) {
+    for (const metric of ['pixCorr', 'ssim', 'twoWay', 'imageRetrieval', 'brainRetrieval']) {
+      const want = expected.rows[i]![metric];
+      if (typeof want !== 'number') continue;
+      expect(Number(row[metric]), `${row.method} ${metric}`).toBeCloseTo(want, 2);
+    }
+  }
 });

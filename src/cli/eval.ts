@@ -13,7 +13,7 @@ import { readJsonFile, type Problem } from '../data/validation';
 import { MindEyeModel, ModelLoadError } from '../inference/model';
 import { defaultSettings, checkSettings } from '../inference/pipeline';
 import { imageToTensor } from '../inference/preprocess';
-import { evaluate, type MetricRow } from '../metrics/evaluate';
+import { evaluate, tableRows } from '../metrics/evaluate';
 import { writeFigure } from '../node/figure';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
@@ -193,8 +193,8 @@ async function main(args: string[]): Promise<number> {
       onProgress: (done, total) => log(`  ${done}/${total} reconstructed`),
     });
     const evalMs = performance.now() - start;
-    const extraRows: MetricRow[] = modelJson.scores?.[subject]?.extraRows ?? [];
-    const rows = [...result.rows, ...extraRows];
+    const rows = tableRows(result.rows, modelJson, subject);
+    const extraRows = rows.slice(result.rows.length);
 
     if (options.figure) {
       const count = Math.min(options.figureCount, result.samples);

@@ -1,6 +1,7 @@
 // The messages between the app and its inference worker. Every request carries an id; the worker
 // answers it with progress messages and then one `done` or `error`. Large arrays travel as
 // transferables. Both sides import only types from here.
+import type { LocalFiles } from '../data/localFolderSource';
 import type { ModelJson } from '../data/modelSchema';
 import type { MetricRow } from '../metrics/evaluate';
 import type { SamplerSettings, StageTimings } from './pipeline';
@@ -62,6 +63,8 @@ export interface EvaluationResult {
 
 export interface Requests {
   init: { params: { prefer: 'auto' | Backend }; result: WebEngineInfo & { description: string } };
+  /** Makes a folder the user picked readable in the worker, under its key ('local:<folder>/'). */
+  registerLocal: { params: { name: string; files: LocalFiles }; result: null };
   loadModel: { params: { modelUrl: string; datasetUrl: string }; result: LoadedModelInfo };
   releaseModel: { params: { modelUrl: string }; result: null };
   reconstruct: { params: ReconstructParams; result: ReconstructResult };

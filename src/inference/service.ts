@@ -8,7 +8,7 @@ import { fitToDataset } from '../data/validateModel';
 import { loadTestSet } from '../data/testSet';
 import { readJsonFile, type Problem } from '../data/validation';
 import { openRowReader } from '../data/zarrArray';
-import { evaluate } from '../metrics/evaluate';
+import { evaluate, tableRows } from '../metrics/evaluate';
 import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
 import { latentToImage, reconstruct, startNoise } from './pipeline';
@@ -223,7 +223,7 @@ export class InferenceService {
       },
     });
     return {
-      rows: result.rows,
+      rows: tableRows(result.rows, model.json, subject),
       samples: result.samples,
       retrievalPool: result.retrievalPool,
       timings: result.timings,

@@ -2,9 +2,9 @@
 // (DESIGN §8: the app's own module worker, not ORT's proxy, so GPU buffers stay usable). Requests run
 // one at a time, in order; a cancel reaches the running one through its AbortSignal.
 /// <reference lib="webworker" />
-import { errorText, FetchBundleSource } from '../data/bundleSource';
+import { BundleOpener } from '../data/bundleOpener';
+import { errorText } from '../data/bundleSource';
 import { cachedFetcher } from '../data/cachedFetch';
-import { fetchModelBundleSource } from '../data/modelBundleSource';
 import { ModelLoadError } from './model';
 import { CANCELLED, type Progress, type WorkerMessage, type WorkerRequest } from './protocol';
 import { InferenceService } from './service';
@@ -39,6 +39,7 @@ async function decodeImage(bytes: Uint8Array, file: string) {
   return { data, width, height, channels: 4 as const };
 }
 
+const opener = new BundleOpener(fetcher);
 let service: InferenceService | null = null;
 const running = new Map<number, AbortController>();
 let queue: Promise<void> = Promise.resolve();
@@ -55,12 +56,15 @@ async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p:
       await service?.dispose();
       const engine = await createWebEngine(request.params.prefer);
       service = new InferenceService(engine, {
-        openDataset: (url) => new FetchBundleSource(url, undefined, fetcher),
-        openModel: (url) => fetchModelBundleSource(url, undefined, fetcher),
+        openDataset: (key) => opener.dataset(key),
+        openModel: (key) => opener.model(key),
         decodeImage,
       });
       return { ...engine.info, description: engine.description };
     }
+    case 'registerLocal':
+      opener.register(request.params.name, request.params.files);
+      return null;
     case 'loadModel':
       return ready().loadModel(request.params.modelUrl, request.params.datasetUrl);
     case 'releaseModel':

@@ -1,7 +1,7 @@
 // The evaluation of a model on a subject's test set, as MindEye2's Table 1: reconstructions in
 // batches through the pipeline (with the low-level and no-prior variants) and the ceiling, then the
 // metrics of each row. Runs wherever the engine does (CLI now, the app's worker later).
-import type { MetricRowJson } from '../data/modelSchema';
+import type { MetricRowJson, ModelJson } from '../data/modelSchema';
 import { concatBatch, tensor, type HostTensor } from '../inference/engine';
 import type { MindEyeModel } from '../inference/model';
 import {
@@ -141,4 +141,9 @@ export async function evaluate(
     samples: samples.length,
     retrievalPool: accuracy.poolSize,
   };
+}
+
+/** The table as the CLI and the app show it: the computed rows, then model.json's rows for the subject (e.g. a ridge baseline). */
+export function tableRows(rows: readonly MetricRow[], model: ModelJson, subject: string): MetricRow[] {
+  return [...rows, ...(model.scores?.[subject]?.extraRows ?? [])];
 }

@@ -4,8 +4,7 @@
 import { silenceRois, voxelLabels } from '../brain/ablation';
 import { loadSubjectBrain } from '../brain/subjectBrain';
 import { errorText, type BundleSource } from '../data/bundleSource';
-import { bundleFetcher } from '../data/bundleFetcher';
-import { fetchModelBundleSource } from '../data/modelBundleSource';
+import { bundleOpener } from '../data/bundleFetcher';
 import { fitToDataset, readModelJson } from '../data/validateModel';
 import { TrialVoxels } from '../data/trialVoxels';
 import { InferenceClient } from '../inference/inferenceClient';
@@ -20,6 +19,9 @@ let client: InferenceClient | null = null;
 let engineReady: Promise<void> | null = null;
 let trialVoxels: TrialVoxels | null = null;
 const labelsBySubject = new Map<string, Promise<Int32Array>>();
+let currentDataset: LoadedDataset | null = null;
+/** Local folders the current worker has been given. */
+let registered = new Set<string>();
 
 function setRun(slot: Slot, key: RunKey, change: Partial<RunState>): void {
   const current = pipelineStore.getState().runs[slot];
@@ -32,6 +34,7 @@ function setRun(slot: Slot, key: RunKey, change: Partial<RunState>): void {
 export function startEngine(prefer: 'auto' | Backend = 'auto'): Promise<void> {
   client?.terminate();
   client = InferenceClient.start();
+  registered = new Set();
   client.onDownload(({ file, loaded, total }) =>
     pipelineStore.setState((s) => {
       const downloads = { ...s.downloads };
@@ -54,7 +57,13 @@ export function startEngine(prefer: 'auto' | Backend = 'auto'): Promise<void> {
   return engineReady;
 }
 
-let currentDataset: LoadedDataset | null = null;
+/** Gives the worker the files of the picked folder a key lives in, once per worker. */
+async function shareLocalFolder(key: string): Promise<void> {
+  const root = bundleOpener.localRoot(key);
+  if (!root || registered.has(root)) return;
+  await client!.request('registerLocal', { name: root, files: bundleOpener.filesOf(root)! }).promise;
+  registered.add(root);
+}
 
 /** A new dataset: every model is released (its galleries belong to the old one). */
 export function useDatasetForInference(dataset: LoadedDataset): void {
@@ -73,6 +82,8 @@ export async function loadModel(modelUrl: string, dataset: LoadedDataset): Promi
   pipelineStore.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
   try {
     await engineReady;
+    await shareLocalFolder(dataset.source.name);
+    await shareLocalFolder(modelUrl);
     const info = await client!.request('loadModel', { modelUrl, datasetUrl: dataset.source.name }).promise;
     pipelineStore.setState((s) => ({
       models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
@@ -242,10 +253,13 @@ export async function addToCatalog(modelUrl: string, dataset: LoadedDataset): Pr
   pipelineStore.setState((s) => ({
     catalog: { ...s.catalog, [modelUrl]: s.catalog[modelUrl] ?? { status: 'loading' } },
   }));
-  const { model, problems } = await validateModelJson(
-    fetchModelBundleSource(modelUrl, undefined, bundleFetcher),
-    dataset,
-  );
+  let validation: Awaited<ReturnType<typeof validateModelJson>>;
+  try {
+    validation = await validateModelJson(bundleOpener.model(modelUrl), dataset);
+  } catch (error) {
+    validation = { model: null, problems: [{ file: modelUrl, message: errorText(error) }] };
+  }
+  const { model, problems } = validation;
   const lines = problems.map((p) => `${p.file}: ${p.message}`);
   pipelineStore.setState((s) => ({
     catalog: {

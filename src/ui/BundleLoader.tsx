@@ -1,13 +1,26 @@
 import { useState, type FormEvent } from 'react';
 import { FetchBundleSource } from '../data/bundleSource';
-import { bundleFetcher } from '../data/bundleFetcher';
+import { modelBundleFolders } from '../data/bundleOpener';
+import { bundleFetcher, bundleOpener } from '../data/bundleFetcher';
+import { filesOfPickedFolder, localBundleName, type LocalFiles } from '../data/localFolderSource';
 import { decodeImageInBrowser } from '../data/imageDecoder';
 import { loadDataset, rejectLocation, type LoadedDataset } from '../state/datasetStore';
 import { addToCatalog } from '../state/pipelineActions';
 import { select } from '../state/selectionStore';
 import { datasetStore } from '../state/useDataset';
 
-/** Load another dataset or model bundle by URL. Each is validated first; a bad one leaves the current one in use. */
+/** React does not know the non-standard folder attribute; Chromium, Firefox and Safari all read it. */
+const folderPicker = { webkitdirectory: '', multiple: true } as Record<string, unknown>;
+
+/** A single bundle's files placed in a parent folder, so its '../' paths resolve beside it. */
+function prefixed(folder: string, files: LocalFiles): LocalFiles {
+  return Object.fromEntries(Object.entries(files).map(([path, file]) => [`${folder}/${path}`, file]));
+}
+
+/**
+ * Load another dataset or model bundle, by URL or from a folder on this computer. Each is validated
+ * first; a bad one is listed with its problems and leaves the current one in use.
+ */
 export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
   const [datasetUrl, setDatasetUrl] = useState('');
   const [modelUrl, setModelUrl] = useState('');
@@ -28,6 +41,42 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
       if (datasetStore.getState().status === 'ready')
         select({ dataset: location, model: null, compare: null, subject: null, image: null });
     });
+  };
+
+  const openDatasetFolder = (list: FileList | null) => {
+    if (!list || list.length === 0) return;
+    const { folder, files } = filesOfPickedFolder(list);
+    const name = localBundleName(folder);
+    bundleOpener.register(name, files);
+    void loadDataset(datasetStore, bundleOpener.dataset(name), { decodeImage: decodeImageInBrowser }).then(() => {
+      // A picked folder cannot be shared by URL: the address bar goes back to the demo's.
+      if (datasetStore.getState().status === 'ready')
+        select({ dataset: null, model: null, compare: null, subject: null, image: null });
+    });
+  };
+
+  const openModelFolder = async (list: FileList | null) => {
+    if (!list || list.length === 0 || !loaded) return;
+    const { folder, files } = filesOfPickedFolder(list);
+    // The folder is one bundle (model.json inside) or a folder of bundles (as public/models is).
+    const single = 'model.json' in files;
+    const root = localBundleName(single ? `${folder}-parent` : folder);
+    bundleOpener.register(root, single ? prefixed(folder, files) : files);
+    const bundles = single ? [folder] : modelBundleFolders(files);
+    if (bundles.length === 0) {
+      setModelProblems({ url: folder, problems: [`${folder}: has no model.json, nor folders with one`] });
+      return;
+    }
+    const all = await Promise.all(
+      bundles.map(async (bundle) => ({
+        key: `${root}${bundle}/`,
+        problems: await addToCatalog(`${root}${bundle}/`, loaded),
+      })),
+    );
+    const failed = all.filter((b) => b.problems.length > 0);
+    setModelProblems(failed.length > 0 ? { url: folder, problems: failed.flatMap((b) => b.problems) } : null);
+    const usable = all.find((b) => b.problems.length === 0);
+    if (usable) select({ model: usable.key });
   };
 
   const openModel = async (event: FormEvent) => {
@@ -75,6 +124,22 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
           Open model
         </button>
       </form>
+      <p>
+        <label>
+          Dataset folder <input type="file" {...folderPicker} onChange={(e) => openDatasetFolder(e.target.files)} />
+        </label>
+      </p>
+      <p>
+        <label>
+          Model bundle folder (or a folder of bundles){' '}
+          <input
+            type="file"
+            {...folderPicker}
+            disabled={!loaded}
+            onChange={(e) => void openModelFolder(e.target.files)}
+          />
+        </label>
+      </p>
       {modelProblems && (
         <section className="problems" role="alert" aria-labelledby="model-problems-title">
           <h2 id="model-problems-title">This model bundle could not be used</h2>

@@ -1,0 +1,237 @@
+// The bench's report: its JSON shape, the budgets of DESIGN §7 checked against what was measured, and
+// the readable table `npm run bench` prints without --json.
+import type { BrowserBenchResult, BrowserEngine, RunsResult } from './benchBrowser';
+import type { ExecutionProvider, NodeBenchResult } from './benchNode';
+import type { Summary } from './benchStats';
+
+export type Failed = { error: string };
+
+export interface BenchReport {
+  machine: {
+    cpus: number;
+    model: string;
+    /** 1, 5 and 15 minute load averages when the bench started (and ended): others' work slows it. */
+    loadavg: number[];
+    loadavgEnd: number[];
+    node: string;
+    chromium: string | null;
+  };
+  options: { runs: number; engines: string[]; timeLimitS: number; waitTimeoutS: number };
+  app: { url: string; build: string | null; buildMs: number | null } | null;
+  browser: Partial<Record<BrowserEngine, BrowserBenchResult | Failed>>;
+  node: Partial<Record<ExecutionProvider, NodeBenchResult | Failed>>;
+  budgets: Record<string, Budget>;
+  elapsedMs: number;
+}
+
+export interface Budget {
+  what: string;
+  limit: number;
+  unit: 'ms' | 'MB';
+  /** null: not measured in this run (engine skipped or failed). */
+  measured: number | null;
+  pass: boolean | null;
+  source: string;
+  note?: string;
+}
+
+const ok = <T extends object>(value: T | Failed | undefined): T | undefined =>
+  value && !('error' in value) ? value : undefined;
+
+function budget(
+  what: string,
+  limit: number,
+  unit: Budget['unit'],
+  measured: number | null | undefined,
+  source: string,
+  note?: string,
+): Budget {
+  const value = measured === undefined || Number.isNaN(measured) ? null : measured;
+  return {
+    what,
+    limit,
+    unit,
+    measured: value,
+    pass: value === null ? null : value <= limit,
+    source,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** DESIGN §7's budgets, against this run's numbers. */
+export function checkBudgets(report: Pick<BenchReport, 'browser' | 'node'>): Record<string, Budget> {
+  const wasm = ok(report.browser.wasm);
+  const webgpu = ok(report.browser.webgpu);
+  const nodeCpu = ok(report.node.cpu);
+  const ranWebgpu = webgpu?.backend === 'webgpu' ? webgpu : undefined;
+  const heaps = [wasm, webgpu].flatMap((r) => (r?.heap.peakMB != null ? [r.heap.peakMB] : []));
+  const budgets: Record<string, Budget> = {
+    reconstructionWasm: budget(
+      'full reconstruction (adapter -> backbone -> prior -> decoder -> image), WASM, headless Chromium',
+      1000,
+      'ms',
+      wasm?.noPreview?.pipelineMs.median,
+      'browser.wasm.noPreview.pipelineMs.median: the five stages as the worker timed them, live preview off',
+    ),
+    reconstructionWasmClick: budget(
+      'the same as the user waits for it: click to image, with the live preview (the app default)',
+      1000,
+      'ms',
+      wasm?.preview?.wallMs.median,
+      'browser.wasm.preview.wallMs.median (data-wall-ms)',
+    ),
+    reconstructionWebgpu: budget(
+      'full reconstruction on WebGPU (DESIGN: on an H100-class GPU), and faster than the CPU',
+      150,
+      'ms',
+      ranWebgpu?.noPreview?.pipelineMs.median,
+      'browser.webgpu.noPreview.pipelineMs.median',
+      webgpu && !ranWebgpu
+        ? `WebGPU did not run: ${webgpu.fallbackReason ?? webgpu.engineText}`
+        : ranWebgpu
+          ? `measured on: ${ranWebgpu.engineText}`
+          : undefined,
+    ),
+    retrieval: budget(
+      'top-k retrieval over the 1000 test images',
+      10,
+      'ms',
+      nodeCpu?.retrieval.ms.median,
+      'node.cpu.retrieval.ms.median: RetrievalGallery.topK(k=5) over 1000 random embeddings, median of 100 queries',
+    ),
+    retrievalBrowser: budget(
+      'top-k retrieval in the app (the shipped test images)',
+      10,
+      'ms',
+      wasm?.retrievalQueryMs?.median,
+      `browser.wasm.retrievalQueryMs.median (data-query-ms, ${wasm?.retrievalGallery ?? '?'} test images)`,
+    ),
+    firstReconstruction: budget(
+      'first reconstruction after opening the page (local server, cold cache), WASM',
+      5000,
+      'ms',
+      wasm?.firstReconstructionMs,
+      'browser.wasm.firstReconstructionMs: page.goto to the image shown',
+    ),
+    firstReconstructionWebgpu: budget(
+      'the same, WebGPU',
+      5000,
+      'ms',
+      webgpu?.firstReconstructionMs,
+      'browser.webgpu.firstReconstructionMs',
+      webgpu && !ranWebgpu ? `ran on WASM: ${webgpu.fallbackReason ?? webgpu.engineText}` : undefined,
+    ),
+    heap: budget(
+      'peak JS heap while the demo runs',
+      500,
+      'MB',
+      heaps.length > 0 ? Math.max(...heaps) : null,
+      'max over browser engines of heap.peakMB: page JS heap + workers JS heaps + ArrayBuffers, sampled after each phase',
+      'sampled, not a true peak; WASM linear memory (shared with ORT threads) may not be counted',
+    ),
+  };
+  return budgets;
+}
+
+// --- the readable table ---
+
+const ms = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
+const pair = (s: Summary | undefined, digits = 0) => (s ? `${ms(s.median, digits)} / ${ms(s.min, digits)}` : '—');
+
+function stageTable(
+  rows: { label: string; stages: Record<string, Summary>; extra: Record<string, Summary> }[],
+): string {
+  const columns = [...new Set(rows.flatMap((r) => [...Object.keys(r.stages), ...Object.keys(r.extra)]))];
+  const table = [
+    ['ms: median / min', ...columns],
+    ...rows.map((r) => [r.label, ...columns.map((c) => pair(r.stages[c] ?? r.extra[c]))]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table
+    .map(
+      (row) =>
+        '    ' + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+    )
+    .join('\n');
+}
+
+const runsLabel = (label: string, runs: RunsResult) =>
+  `${label} (${runs.runs} run${runs.runs === 1 ? '' : 's'}${runs.stoppedEarly ? ', time limit' : ''})`;
+
+function browserSection(engine: string, result: BrowserBenchResult | Failed): string {
+  if ('error' in result) return `  ${engine}: failed: ${result.error}`;
+  const lines = [`  ${engine}: ${result.engineText || '(no engine shown)'}`];
+  lines.push(
+    `    first reconstruction ${ms(result.firstReconstructionMs)} ms (cold cache), model load ${ms(result.modelLoadMs)} ms; ` +
+      `after a reload ${ms(result.reload?.firstReconstructionMs)} ms (model load ${ms(result.reload?.modelLoadMs)} ms)`,
+  );
+  lines.push(
+    `    .onnx requests to the network: ${result.onnxRequests.cold} cold, ${result.onnxRequests.reload ?? '—'} on reload; ` +
+      `retrieval query ${pair(result.retrievalQueryMs ?? undefined, 2)} ms over ${result.retrievalGallery ?? '?'} images`,
+  );
+  const peak = result.heap.samples.find((s) => s.totalMB === result.heap.peakMB);
+  lines.push(
+    peak
+      ? `    heap peak ${peak.totalMB} MB (page ${peak.pageMB}, workers ${peak.workersMB}, ArrayBuffers ${peak.arrayBuffersMB}; ${peak.when})`
+      : '    heap: not measured',
+  );
+  const rows = [
+    ...(result.preview ? [{ label: runsLabel('preview on', result.preview), runs: result.preview }] : []),
+    ...(result.noPreview ? [{ label: runsLabel('preview off', result.noPreview), runs: result.noPreview }] : []),
+  ].map(({ label, runs }) => ({
+    label,
+    stages: runs.stages,
+    extra: { pipeline: runs.pipelineMs, 'click->image': runs.wallMs },
+  }));
+  if (rows.length > 0) lines.push(stageTable(rows));
+  for (const error of result.errors) lines.push(`    ! ${error.phase}: ${error.message}`);
+  return lines.join('\n');
+}
+
+function nodeSection(ep: string, result: NodeBenchResult | Failed): string {
+  if ('error' in result) return `  ${ep}: failed: ${result.error}`;
+  const lines = [
+    `  ${ep}: ${result.engine}${result.vulkanIcd !== undefined ? `, Vulkan ICD ${result.vulkanIcd ?? 'system default'}` : ''}`,
+    `    model load ${ms(result.modelLoadMs)} ms, warm-up ${ms(result.warmupMs)} ms; retrieval ${pair(result.retrieval.ms, 3)} ms ` +
+      `(top-${result.retrieval.k} of ${result.retrieval.gallery}); heap ${result.memory.heapUsedMB} MB, RSS ${result.memory.rssMB} MB`,
+    stageTable([
+      {
+        label: `${result.runs} run${result.runs === 1 ? '' : 's'}${result.stoppedEarly ? ', time limit' : ''}`,
+        stages: result.stages,
+        extra: { pipeline: result.pipelineMs, reconstruct: result.reconstructMs },
+      },
+    ]),
+  ];
+  return lines.join('\n');
+}
+
+export function formatReport(report: BenchReport): string {
+  const { machine } = report;
+  const out = [
+    `machine: ${machine.cpus} × ${machine.model}, load average ${machine.loadavg.map((l) => l.toFixed(2)).join(' ')} at the start ` +
+      `(${machine.loadavgEnd.map((l) => l.toFixed(2)).join(' ')} at the end), Node ${machine.node}` +
+      (machine.chromium ? `, Chromium ${machine.chromium}` : ''),
+  ];
+  if (Object.keys(report.browser).length > 0) {
+    out.push(
+      '',
+      `browser (${report.app?.url ?? 'no server'}${report.app?.build ? `, rebuilt: ${report.app.build}` : ''})`,
+    );
+    for (const [engine, result] of Object.entries(report.browser)) out.push(browserSection(engine, result));
+  }
+  if (Object.keys(report.node).length > 0) {
+    out.push('', 'node (InferenceService on onnxruntime-node)');
+    for (const [ep, result] of Object.entries(report.node)) out.push(nodeSection(ep, result));
+  }
+  out.push('', 'budgets (DESIGN §7)');
+  for (const b of Object.values(report.budgets)) {
+    const verdict = b.pass === null ? 'not measured' : b.pass ? 'pass' : 'FAIL';
+    out.push(
+      `  ${verdict.padEnd(12)} ${ms(b.measured, b.unit === 'ms' && b.limit <= 10 ? 2 : 0).padStart(7)} ${b.unit} <= ${b.limit} ${b.unit}  ${b.what}` +
+        (b.note ? ` (${b.note})` : ''),
+    );
+  }
+  out.push('', `bench took ${(report.elapsedMs / 1000).toFixed(0)} s`);
+  return out.join('\n');
+}
