@@ -184,3 +184,17 @@ test('measures in the browser what `npm run eval` measures, and exports it as CS
     }
   }
 });
+
+test('opens model bundles from a folder on this computer, and decodes with them', async ({ page }) => {
+  await page.goto('./?engine=wasm&subject=subj01');
+  await reconstruction(page);
+  await page.getByText('Open your own dataset or model bundle').click();
+  await page.getByLabel('Model bundle folder (or a folder of bundles)').setInputFiles(`${PUBLIC}models`);
+  const model = page.getByRole('combobox', { name: /^Model/ });
+  await expect(model).toHaveValue(/^local:models\//);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await model.selectOption({ value: 'local:models/mini-subj01-alone/' });
+  const image = await reconstruction(page);
+  await expect(page.getByTestId('run-main')).toContainText('subject 01 trained on 1 session alone');
+  await expect(image).toHaveAttribute('alt', /reconstruction of test-0000/);
+});

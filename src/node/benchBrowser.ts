@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { errorText } from '../data/bundleSource';
 import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './benchStats';
@@ -71,7 +71,9 @@ export interface BrowserBenchResult {
   heap: { peakMB: number | null; samples: HeapSample[] };
   /** .onnx requests that reached the network: on the cold load, and on a reload (should be 0). */
   onnxRequests: { cold: number; reload: number | null };
-  reload: { firstReconstructionMs: number; modelLoadMs: number | null } | null;
+  /** When the page first showed each thing, ms since navigation start (a MutationObserver in the page). */
+  milestones: Milestones | null;
+  reload: { firstReconstructionMs: number; modelLoadMs: number | null; milestones: Milestones | null } | null;
   errors: { phase: string; message: string }[];
   consoleErrors: string[];
   elapsedMs: number;
@@ -99,6 +101,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     retrievalGallery: null,
     preview: null,
     noPreview: null,
+    milestones: null,
     heap: { peakMB: null, samples: [] },
     onnxRequests: { cold: 0, reload: null },
     reload: null,
@@ -125,6 +128,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
       if (new URL(request.url()).pathname.endsWith('.onnx')) onnx++;
     });
     const page = await context.newPage();
+    await page.addInitScript(recordMilestones);
     page.on('console', (message) => {
       if (message.type() === 'error' && result.consoleErrors.length < 10) result.consoleErrors.push(message.text());
     });
@@ -157,6 +161,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     });
     if (first !== null) {
       result.firstReconstructionMs = round(first);
+      result.milestones = await readMilestones(page);
       await phase('first result', async () => {
         const shown = await readResult(page);
         result.firstRun = { stages: shown.timings, wallMs: shown.wallMs };
@@ -213,7 +218,11 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
         await page.locator(RESULT).waitFor({ state: 'visible', timeout });
         const ms = performance.now() - start;
         result.onnxRequests.reload = onnx;
-        return { firstReconstructionMs: round(ms), modelLoadMs: (await readResult(page)).loadMs };
+        return {
+          firstReconstructionMs: round(ms),
+          modelLoadMs: (await readResult(page)).loadMs,
+          milestones: await readMilestones(page),
+        };
       });
       await sampleHeap('after the reload');
     }
@@ -225,6 +234,42 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     result.elapsedMs = round(performance.now() - started, 0);
   }
   return result;
+}
+
+export interface Milestones {
+  /** The dataset table (the bundle is loaded and validated). */
+  datasetShown?: number;
+  /** [data-testid=engine] says "Engine: ...". */
+  engineReady?: number;
+  /** The first live-preview image. */
+  firstPreview?: number;
+  firstReconstruction?: number;
+}
+
+/** Runs in the page before its scripts (page.addInitScript), on every navigation. */
+function recordMilestones(): void {
+  const marks: Record<string, number> = {};
+  (window as unknown as { __benchMilestones: Record<string, number> }).__benchMilestones = marks;
+  const selectors: Record<string, string> = {
+    datasetShown: 'table.subjects',
+    firstPreview: '[data-testid=main-preview]',
+    firstReconstruction: '[data-testid=main-reconstruction]',
+  };
+  const observer = new MutationObserver(() => {
+    const now = performance.now();
+    for (const [name, selector] of Object.entries(selectors))
+      if (!(name in marks) && document.querySelector(selector)) marks[name] = Math.round(now);
+    const engine = document.querySelector('[data-testid=engine]')?.textContent ?? '';
+    if (!('engineReady' in marks) && engine.trim().startsWith('Engine:')) marks.engineReady = Math.round(now);
+    if (Object.keys(marks).length === 4) observer.disconnect();
+  });
+  observer.observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+async function readMilestones(page: Page): Promise<Milestones | null> {
+  return page
+    .evaluate(() => (window as unknown as { __benchMilestones?: Milestones }).__benchMilestones ?? null)
+    .catch(() => null);
 }
 
 async function readResult(page: Page) {
@@ -332,7 +377,7 @@ export function buildReason(root: string, force: boolean): string | null {
   const built = statSync(index).mtimeMs;
   const inputs = ['index.html', 'vite.config.ts', 'package.json', 'src', 'public'].map((p) => join(root, p));
   const newer = inputs.find((path) => newestMtime(path) > built);
-  return newer ? `${newer.slice(root.length + 1)} changed after dist/ was built` : null;
+  return newer ? `${relative(root, newer)} changed after dist/ was built` : null;
 }
 
 function newestMtime(path: string): number {

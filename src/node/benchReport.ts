@@ -170,6 +170,13 @@ function browserSection(engine: string, result: BrowserBenchResult | Failed): st
     `    .onnx requests to the network: ${result.onnxRequests.cold} cold, ${result.onnxRequests.reload ?? '—'} on reload; ` +
       `retrieval query ${pair(result.retrievalQueryMs ?? undefined, 2)} ms over ${result.retrievalGallery ?? '?'} images`,
   );
+  const marks = (m: BrowserBenchResult['milestones']) =>
+    m
+      ? `dataset shown ${ms(m.datasetShown)}, engine ready ${ms(m.engineReady)}, first preview ${ms(m.firstPreview)}, image ${ms(m.firstReconstruction)}`
+      : '—';
+  lines.push(
+    `    ms since navigation: ${marks(result.milestones)}; after a reload: ${marks(result.reload?.milestones ?? null)}`,
+  );
   const peak = result.heap.samples.find((s) => s.totalMB === result.heap.peakMB);
   lines.push(
     peak

@@ -6,7 +6,8 @@ import { filesOfPickedFolder, localBundleName, type LocalFiles } from '../data/l
 import { decodeImageInBrowser } from '../data/imageDecoder';
 import { loadDataset, rejectLocation, type LoadedDataset } from '../state/datasetStore';
 import { addToCatalog } from '../state/pipelineActions';
-import { select } from '../state/selectionStore';
+import { pipelineStore } from '../state/pipelineStore';
+import { select, selectionStore } from '../state/selectionStore';
 import { datasetStore } from '../state/useDataset';
 
 /** React does not know the non-standard folder attribute; Chromium, Firefox and Safari all read it. */
@@ -75,7 +76,13 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
     );
     const failed = all.filter((b) => b.problems.length > 0);
     setModelProblems(failed.length > 0 ? { url: folder, problems: failed.flatMap((b) => b.problems) } : null);
-    const usable = all.find((b) => b.problems.length === 0);
+    // Show the first new bundle that decodes the current subject.
+    const { subject } = selectionStore.getState();
+    const catalog = pipelineStore.getState().catalog;
+    const usable = all.find(({ key }) => {
+      const entry = catalog[key];
+      return entry?.status === 'ready' && subject !== null && subject in entry.json.subjects;
+    });
     if (usable) select({ model: usable.key });
   };
 
