@@ -1,19 +1,11 @@
-// Decoding a stimulus image proves it is one (a truncated or mislabelled file fails here, not later
-// in a thumbnail or in the image encoder). The browser and Node decode differently; the validator
-// takes either.
+// How the validator checks a stimulus image: the CLI decodes it fully with sharp (a truncated or
+// mislabelled file fails there, not later in the image encoder); the app reads its header
+// (imageHeader.ts), as a full decode of every image would delay the first reconstruction.
 
 export interface ImageSize {
   width: number;
   height: number;
 }
 
-/** Decodes an image file's bytes fully and returns its size; rejects when they are not an image. */
+/** Checks an image file's bytes and returns its size; rejects, naming the problem, when they are not an image. */
 export type ImageDecoder = (bytes: Uint8Array, file: string) => Promise<ImageSize>;
-
-export const decodeImageInBrowser: ImageDecoder = async (bytes, file) => {
-  const type = file.toLowerCase().endsWith('.webp') ? 'image/webp' : 'image/png';
-  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
-  const size = { width: bitmap.width, height: bitmap.height };
-  bitmap.close();
-  return size;
-};

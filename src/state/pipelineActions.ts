@@ -53,7 +53,7 @@ export function startEngine(prefer: 'auto' | Backend = 'auto'): Promise<void> {
     },
   );
   const dataset = currentDataset;
-  if (dataset) for (const url of models) void loadModel(url, dataset);
+  if (dataset) for (const url of models) void loadModel(url, dataset.source.name);
   return engineReady;
 }
 
@@ -68,23 +68,27 @@ async function shareLocalFolder(key: string): Promise<void> {
 /** A new dataset: every model is released (its galleries belong to the old one). */
 export function useDatasetForInference(dataset: LoadedDataset): void {
   if (currentDataset === dataset) return;
+  // The first dataset keeps what was preloaded for it; a later one starts from nothing.
+  if (currentDataset) for (const url of Object.keys(pipelineStore.getState().models)) void releaseModel(url);
   currentDataset = dataset;
   trialVoxels = new TrialVoxels(dataset.source, dataset.dataset);
   labelsBySubject.clear();
-  for (const url of Object.keys(pipelineStore.getState().models)) void releaseModel(url);
   pipelineStore.setState({ runs: {}, trialMatches: null, evaluation: null });
 }
 
-/** Loads a model bundle in the worker, validated against the dataset; idempotent. */
-export async function loadModel(modelUrl: string, dataset: LoadedDataset): Promise<void> {
+/**
+ * Loads a model bundle in the worker, checked against the dataset (by its key: URL or local folder);
+ * idempotent. The page preloads its default model this way while the dataset is being validated.
+ */
+export async function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
   const state = pipelineStore.getState().models[modelUrl];
   if (state && state.status !== 'failed') return;
   pipelineStore.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
   try {
     await engineReady;
-    await shareLocalFolder(dataset.source.name);
+    await shareLocalFolder(datasetUrl);
     await shareLocalFolder(modelUrl);
-    const info = await client!.request('loadModel', { modelUrl, datasetUrl: dataset.source.name }).promise;
+    const info = await client!.request('loadModel', { modelUrl, datasetUrl }).promise;
     pipelineStore.setState((s) => ({
       models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
     }));
@@ -148,7 +152,7 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     },
   }));
   try {
-    await loadModel(key.modelUrl, dataset);
+    await loadModel(key.modelUrl, dataset.source.name);
     const model = pipelineStore.getState().models[key.modelUrl];
     if (model?.status === 'failed') throw new Error(model.message);
     if (model?.status !== 'ready') throw new Error('the model is not loaded');

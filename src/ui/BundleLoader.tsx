@@ -3,7 +3,7 @@ import { FetchBundleSource } from '../data/bundleSource';
 import { modelBundleFolders } from '../data/bundleOpener';
 import { bundleFetcher, bundleOpener } from '../data/bundleFetcher';
 import { filesOfPickedFolder, localBundleName, type LocalFiles } from '../data/localFolderSource';
-import { decodeImageInBrowser } from '../data/imageDecoder';
+import { readImageHeader } from '../data/imageHeader';
 import { loadDataset, rejectLocation, type LoadedDataset } from '../state/datasetStore';
 import { addToCatalog } from '../state/pipelineActions';
 import { pipelineStore } from '../state/pipelineStore';
@@ -38,7 +38,7 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
       rejectLocation(datasetStore, location, 'is not a valid URL');
       return;
     }
-    void loadDataset(datasetStore, source, { decodeImage: decodeImageInBrowser }).then(() => {
+    void loadDataset(datasetStore, source, { decodeImage: readImageHeader }).then(() => {
       if (datasetStore.getState().status === 'ready')
         select({ dataset: location, model: null, compare: null, subject: null, image: null });
     });
@@ -49,7 +49,7 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
     const { folder, files } = filesOfPickedFolder(list);
     const name = localBundleName(folder);
     bundleOpener.register(name, files);
-    void loadDataset(datasetStore, bundleOpener.dataset(name), { decodeImage: decodeImageInBrowser }).then(() => {
+    void loadDataset(datasetStore, bundleOpener.dataset(name), { decodeImage: readImageHeader }).then(() => {
       // A picked folder cannot be shared by URL: the address bar goes back to the demo's.
       if (datasetStore.getState().status === 'ready')
         select({ dataset: null, model: null, compare: null, subject: null, image: null });

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { subjectsWithTestData } from '../data/testSet';
 import type { LoadedDataset } from '../state/datasetStore';
 import { addToCatalog, findTrials, reconstruct, runVoxels, useDatasetForInference } from '../state/pipelineActions';
+import { DEMO_MODELS } from '../demo';
+import { resolveUrl } from '../state/bundleKeys';
 import { usePipeline, type RunKey } from '../state/pipelineStore';
 import { select, useSelection } from '../state/selectionStore';
 import { useSettings } from '../state/settingsStore';
@@ -13,18 +15,6 @@ import { ReconstructionPanel } from './ReconstructionPanel';
 import { SettingsPanel } from './SettingsPanel';
 import { TestImageGrid } from './TestImageGrid';
 import { TrialMatches } from './TrialMatches';
-
-/** A bundle URL as typed (relative to the page, or absolute) -> the absolute URL that keys it. */
-function resolveUrl(url: string): string {
-  return new URL(url, document.baseURI).href;
-}
-
-/** The model bundles that ship with the app, relative to the page. */
-export const DEMO_MODELS = [
-  'models/mini-subj01-finetuned/',
-  'models/mini-subj01-alone/',
-  'models/mini-multisubject/',
-] as const;
 
 export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const { dataset, source } = loaded;
@@ -38,6 +28,14 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const [activity, setActivity] = useState<Float32Array | null>(null);
   const [autoRun, setAutoRun] = useState(true);
   const [category, setCategory] = useState<string | null>(null);
+  // NiiVue's first render is heavy on a CPU-only machine: it waits for the first reconstruction.
+  const [brainShown, setBrainShown] = useState(false);
+  const mainStatus = runs.main?.status;
+  useEffect(() => {
+    if (mainStatus === 'done' || mainStatus === 'failed') setBrainShown(true);
+    const fallback = setTimeout(() => setBrainShown(true), 8000);
+    return () => clearTimeout(fallback);
+  }, [mainStatus]);
 
   useEffect(() => {
     useDatasetForInference(loaded);
@@ -206,7 +204,10 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
 
       <div className="viewer-grid">
         <div className="viewer-brain">
-          {selection.subject && (
+          {selection.subject && !brainShown && (
+            <p className="status">The brain view opens after the first reconstruction…</p>
+          )}
+          {selection.subject && brainShown && (
             <BrainPanel
               source={source}
               dataset={dataset}
