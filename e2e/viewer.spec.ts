@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { loadTestSet } from '../src/data/testSet';
 import { FsBundleSource } from '../src/node/fsBundleSource';
 import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
@@ -103,17 +104,31 @@ test('decodes a trial on WASM: brain, reconstruction, retrieval with the seen im
 });
 
 // SwiftShader emulates the GPU on the CPU (a full 20+20-step reconstruction takes minutes there), so
-// this run asks for 4+4 steps through the URL: it proves the WebGPU path, not its speed.
-test('decodes a trial on WebGPU (SwiftShader), retrieving as onnxruntime-node does', async ({ page }) => {
-  test.setTimeout(300_000);
-  await page.goto(`./?engine=webgpu&subject=subj01&image=${known.imageId}&steps=4,4&cfg=3`);
-  await expect(page.getByTestId('engine')).toContainText('WebGPU', { timeout: 60_000 });
-  await reconstruction(page);
-  const items = page.getByRole('list', { name: /Retrieval: top 5/ }).getByRole('listitem');
-  await expect(items).toHaveCount(5, { timeout: 240_000 });
-  await expect(items.first()).toHaveAttribute('data-true', 'true');
-  const ids = (await items.allTextContents()).map((text) => text.split(' ')[0]);
-  expect(ids).toEqual(known.top);
+// this run asks for 4+4 steps through the URL: it proves the WebGPU path (its sampler loop stays in
+// GPU buffers) gives WASM's picture, not its speed.
+test('decodes a trial on WebGPU (SwiftShader) as on WASM, retrieving as onnxruntime-node does', async ({ browser }) => {
+  test.setTimeout(360_000);
+  const pixels: Buffer[] = [];
+  for (const engine of ['wasm', 'webgpu']) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`./?engine=${engine}&subject=subj01&image=${known.imageId}&steps=4,4&cfg=3`);
+    await expect(page.getByTestId('engine')).toContainText(engine === 'wasm' ? 'WASM' : 'WebGPU', { timeout: 60_000 });
+    const image = await reconstruction(page);
+    const png = (await image.getAttribute('src'))!.split(',')[1]!;
+    pixels.push(await sharp(Buffer.from(png, 'base64')).raw().toBuffer());
+    if (engine === 'webgpu') {
+      const items = page.getByRole('list', { name: /Retrieval: top 5/ }).getByRole('listitem');
+      await expect(items).toHaveCount(5, { timeout: 240_000 });
+      const ids = (await items.allTextContents()).map((text) => text.split(' ')[0]);
+      expect(ids).toEqual(known.top);
+    }
+    await page.context().close();
+  }
+  const [wasm, webgpu] = pixels as [Buffer, Buffer];
+  expect(webgpu.length).toBe(wasm.length);
+  let largest = 0;
+  for (let i = 0; i < wasm.length; i++) largest = Math.max(largest, Math.abs(wasm[i]! - webgpu[i]!));
+  expect(largest, 'largest pixel difference, WebGPU vs WASM (0-255)').toBeLessThanOrEqual(2);
 });
 
 test('refuses a broken model bundle with its message and keeps working; a reload comes from the cache', async ({

@@ -36,7 +36,8 @@ const USAGE = `usage: npm run bench -- [--json] [--runs N] [--engines ${ENGINES.
   --build           run vite build first (it also runs when dist/ is missing or older than the sources)
   --time-limit S    per engine: no further repeated runs once S seconds have passed (default 300);
                     slow engines (WebGPU on SwiftShader: minutes per image) then report fewer runs
-  --wait-timeout S  the longest wait for one reconstruction (default 900)
+  --wait-timeout S  the longest wait for the first reconstruction (default 900); later ones may take
+                    4 times as long as the first (at least 60 s) before they count as stuck
   --chromium-flag=F an extra Chromium flag, repeatable (an NVIDIA GPU: --chromium-flag=--use-angle=vulkan
                     --chromium-flag=--enable-features=Vulkan --chromium-flag=--disable-vulkan-surface)
 The WebGPU EP in Node uses VK_ICD_FILENAMES when set, else SwiftShader from /usr/lib/chromium.
@@ -181,9 +182,9 @@ async function benchBrowser(
           runs: options.runs,
           timeLimitS: options.timeLimitS,
           waitTimeoutS: options.waitTimeoutS,
+          log,
         });
         report.browser[engine] = result;
-        for (const e of result.errors) log(`browser ${engine}, ${e.phase}: ${e.message}`);
       } catch (error) {
         report.browser[engine] = { error: errorText(error) };
         log(`browser ${engine} failed: ${errorText(error)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ddimSample, ddimTimesteps, toX0Eps, withGuidance, type NoiseSchedule } from './ddim';
+import { ddimSample, ddimStepCoefficients, ddimTimesteps, toX0Eps, withGuidance, type NoiseSchedule } from './ddim';
 
 /** A decreasing ā like a real schedule (values well inside (0, 1)). */
 function schedule(n: number, parameterization: NoiseSchedule['parameterization']): NoiseSchedule {
@@ -139,5 +139,23 @@ describe('withGuidance', () => {
   it('is the conditional model at scale 1', async () => {
     const out = await withGuidance(model, Float32Array.of(1, 2), 1)(Float32Array.of(0), 0);
     expect(Array.from(out)).toEqual([3]);
+  });
+});
+
+describe('DDIM step coefficients (the device sampler)', () => {
+  it('give the same x̂0 and next sample as the host update, for every parameterization', () => {
+    const x = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i + 1));
+    const out = Float32Array.from({ length: 16 }, (_, i) => Math.cos(3 * i));
+    for (const parameterization of ['x0', 'eps', 'v'] as const) {
+      const [a, an] = [0.42, 0.87];
+      const { x0, eps } = toX0Eps(out, x, a, parameterization);
+      const c = ddimStepCoefficients(a, an, parameterization);
+      for (let i = 0; i < x.length; i++) {
+        expect(c.x0.x * x[i]! + c.x0.out * out[i]!).toBeCloseTo(x0[i]!, 5);
+        const next = Math.sqrt(an) * x0[i]! + Math.sqrt(1 - an) * eps[i]!;
+        expect(c.next!.x * x[i]! + c.next!.out * out[i]!).toBeCloseTo(next, 5);
+      }
+      expect(ddimStepCoefficients(a, null, parameterization).next).toBeNull();
+    }
   });
 });

@@ -127,3 +127,39 @@ export function withGuidance(model: ConditionedDenoise, tokens: Float32Array, sc
     return guided;
   };
 }
+
+/**
+ * One DDIM step as coefficients: for the model output `out` at x, x̂0 = x0.x·x + x0.out·out and the
+ * next sample = next.x·x + next.out·out (null at the last step). Every parameterization makes both
+ * linear in x and out, so a device can run the update as one weighted sum without leaving the GPU.
+ */
+export function ddimStepCoefficients(
+  abar: number,
+  abarNext: number | null,
+  parameterization: Parameterization,
+): { x0: { x: number; out: number }; next: { x: number; out: number } | null } {
+  const [sa, s1a] = [Math.sqrt(abar), Math.sqrt(1 - abar)];
+  // x̂0 and ε̂ as (coefficient of x, coefficient of out), from toX0Eps.
+  const [x0, eps] =
+    parameterization === 'x0'
+      ? [
+          [0, 1],
+          [1 / s1a, -sa / s1a],
+        ]
+      : parameterization === 'eps'
+        ? [
+            [1 / sa, -s1a / sa],
+            [0, 1],
+          ]
+        : [
+            [sa, -s1a],
+            [s1a, sa],
+          ];
+  const x0Coefficients = { x: x0[0]!, out: x0[1]! };
+  if (abarNext === null) return { x0: x0Coefficients, next: null };
+  const [san, s1an] = [Math.sqrt(abarNext), Math.sqrt(1 - abarNext)];
+  return {
+    x0: x0Coefficients,
+    next: { x: san * x0[0]! + s1an * eps[0]!, out: san * x0[1]! + s1an * eps[1]! },
+  };
+}

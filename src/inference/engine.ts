@@ -20,9 +20,8 @@ export interface ValueInfo {
 /**
  * One ONNX file loaded by an engine. It owns native (or GPU) memory until `dispose`.
  *
- * `run` takes and returns host tensors. A device engine (WebGPU) will add a run whose outputs stay in
- * GPU buffers and can be fed back as inputs (DESIGN §8); callers that want that go through the
- * samplers' `denoise` function, which is where a device-resident loop plugs in.
+ * `run` takes and returns host tensors. A device engine (WebGPU) adds `runOnDevice`, whose outputs
+ * stay in GPU buffers and are fed back as inputs (DESIGN §8): the samplers loop that way.
  */
 export interface EngineSession {
   /** The file it was made from, for messages. */
@@ -31,6 +30,8 @@ export interface EngineSession {
   readonly outputs: readonly ValueInfo[];
   /** Runs the model on named float32 inputs; returns every output by name. */
   run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
+  /** With a device engine: takes host or device inputs, leaves every output in device memory. */
+  runOnDevice?(feeds: Readonly<Record<string, AnyTensor>>): Promise<Record<string, DeviceTensor>>;
   dispose(): Promise<void>;
 }
 
@@ -39,6 +40,38 @@ export interface Engine {
   readonly description: string;
   /** Loads an ONNX model from its bytes; `file` names it in messages. Rejects on a bad model. */
   createSession(bytes: Uint8Array, file: string): Promise<EngineSession>;
+  /** Present when tensors can stay in device memory between runs (WebGPU): the samplers then loop there. */
+  readonly device?: DeviceOps;
+}
+
+/** A tensor in the engine's device memory (a GPU buffer), opaque outside the engine; dispose when done. */
+export interface DeviceTensor {
+  readonly dims: readonly number[];
+  dispose(): void;
+}
+
+/** One term of a weighted sum: `weight` times the tensor's elements, read from `offset` on. */
+export interface WeightedTerm {
+  tensor: DeviceTensor;
+  weight: number;
+  offset: number;
+}
+
+/** The few operations the device samplers need besides the models themselves. */
+export interface DeviceOps {
+  upload(tensor: HostTensor): DeviceTensor;
+  download(tensor: DeviceTensor): Promise<HostTensor>;
+  /**
+   * A new tensor of `dims`: element i is Σ weight · term[offset + (i mod n)] for i < n·copies, and 0
+   * after that. One sum is a DDIM step; copies = 2 makes the [x; x] batch of guidance.
+   */
+  weightedSum(terms: readonly WeightedTerm[], n: number, dims: readonly number[], copies: number): DeviceTensor;
+}
+
+export type AnyTensor = HostTensor | DeviceTensor;
+
+export function isHostTensor(tensor: AnyTensor): tensor is HostTensor {
+  return 'data' in tensor;
 }
 
 export function tensor(data: Float32Array, dims: readonly number[]): HostTensor {

@@ -4,7 +4,7 @@ import { BundleReadError, errorText, type BundleSource } from '../data/bundleSou
 import type { ModelJson } from '../data/modelSchema';
 import { MODEL_FILE, readModelJson } from '../data/validateModel';
 import { contractOf, contractProblems, type StageName } from './contract';
-import type { Engine, EngineSession, HostTensor } from './engine';
+import type { AnyTensor, DeviceOps, DeviceTensor, Engine, EngineSession, HostTensor } from './engine';
 
 /** A model bundle that cannot be used; `problems` lists every reason as `<file>: <message>`. */
 export class ModelLoadError extends Error {
@@ -28,6 +28,8 @@ export class MindEyeModel {
     private readonly sessions: Readonly<Record<SharedStage, EngineSession>>,
     /** Whether the backbone gives a blurry_latent (the low-level image). */
     readonly hasBlurry: boolean,
+    /** The engine's device memory, when the prior and the decoder can run on it: the samplers loop there. */
+    readonly device: DeviceOps | null,
   ) {}
 
   static async load(source: BundleSource, engine: Engine, options: LoadModelOptions = {}): Promise<MindEyeModel> {
@@ -58,7 +60,8 @@ export class MindEyeModel {
       specs.slice(subjects.length).map((spec, i) => [spec.stage, sessions[subjects.length + i]!]),
     ) as Record<SharedStage, EngineSession>;
     const hasBlurry = shared.backbone.outputs.some((o) => o.name === 'blurry_latent');
-    return new MindEyeModel(model, adapters, shared, hasBlurry);
+    const onDevice = engine.device && shared.prior.runOnDevice && shared.decoder.runOnDevice ? engine.device : null;
+    return new MindEyeModel(model, adapters, shared, hasBlurry, onDevice);
   }
 
   get subjects(): string[] {
@@ -96,6 +99,18 @@ export class MindEyeModel {
     const batch = zT.dims[0]!;
     const feeds = { z_t: zT, t: timesteps(t, batch), tokens };
     return output(this.sessions.decoder, feeds, this.json.decoder.parameterization);
+  }
+
+  /** priorStep with x_t and the output in device memory (cond may be on either side). */
+  async priorStepOnDevice(xT: DeviceTensor, t: number, cond: AnyTensor): Promise<DeviceTensor> {
+    const feeds = { x_t: xT, t: timesteps(t, xT.dims[0]!), cond };
+    return deviceOutput(this.sessions.prior, feeds, this.json.prior.parameterization);
+  }
+
+  /** decoderStep with z_t and the output in device memory. */
+  async decoderStepOnDevice(zT: DeviceTensor, t: number, tokens: AnyTensor): Promise<DeviceTensor> {
+    const feeds = { z_t: zT, t: timesteps(t, zT.dims[0]!), tokens };
+    return deviceOutput(this.sessions.decoder, feeds, this.json.decoder.parameterization);
   }
 
   /** z [B,C,h,w] (unscaled) -> image [B,3,S,S] in [0,1] */
@@ -141,6 +156,19 @@ async function openSession(
 
 function timesteps(t: number, batch: number): HostTensor {
   return { dims: [batch], data: new Float32Array(batch).fill(t) };
+}
+
+/** Runs on the device and keeps one output; the others are released at once. */
+async function deviceOutput(
+  session: EngineSession,
+  feeds: Record<string, AnyTensor>,
+  name: string,
+): Promise<DeviceTensor> {
+  const outputs = await session.runOnDevice!(feeds);
+  const kept = outputs[name];
+  for (const [other, tensor] of Object.entries(outputs)) if (other !== name) tensor.dispose();
+  if (!kept) throw new Error(`${session.file}: no output "${name}"`);
+  return kept;
 }
 
 async function output(session: EngineSession, feeds: Record<string, HostTensor>, name: string): Promise<HostTensor> {

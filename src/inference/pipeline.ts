@@ -3,7 +3,8 @@
 // variants the evaluation compares: the low-level (blurry) image alone, the decoder without the prior,
 // and the ceiling (the decoder on the image encoder's tokens of the true image).
 import { ddimSample, withGuidance, type OnStep } from './ddim';
-import { tensor, type HostTensor } from './engine';
+import { ddimSampleOnDevice } from './deviceSampler';
+import { tensor, type DeviceTensor, type HostTensor } from './engine';
 import type { MindEyeModel } from './model';
 import { gaussianNoise } from './random';
 
@@ -69,13 +70,34 @@ async function timed<T>(timings: StageTimings, stage: string, work: () => Promis
   return result;
 }
 
-/** The prior's DDIM: clip_tokens [B,T,D] -> refined tokens [B,T,D] (the decoder's conditioning). */
+/**
+ * The prior's DDIM: clip_tokens [B,T,D] -> refined tokens [B,T,D] (the decoder's conditioning). With
+ * a device engine the loop stays in device memory (deviceSampler.ts); the result is the same.
+ */
 export async function samplePrior(
   model: MindEyeModel,
   clipTokens: HostTensor,
   noise: Float32Array,
   steps: number,
 ): Promise<HostTensor> {
+  const { device } = model;
+  if (device) {
+    const cond = device.upload(clipTokens);
+    try {
+      const denoise = (x: DeviceTensor, t: number) => model.priorStepOnDevice(x, t, cond);
+      const x0 = await ddimSampleOnDevice(
+        device,
+        denoise,
+        tensor(noise, clipTokens.dims),
+        model.json.prior,
+        steps,
+        null,
+      );
+      return tensor(x0, clipTokens.dims);
+    } finally {
+      cond.dispose();
+    }
+  }
   const denoise = async (x: Float32Array, t: number) =>
     (await model.priorStep(tensor(x, clipTokens.dims), t, clipTokens)).data;
   return tensor(await ddimSample(denoise, noise, model.json.prior, steps), clipTokens.dims);
@@ -93,19 +115,45 @@ export async function sampleDecoder(
   onStep?: OnStep,
 ): Promise<HostTensor> {
   const { decoder, dims } = model.json;
+  const batch = tokens.dims[0]!;
+  const latentDims = [batch, dims.C, dims.h, dims.w];
+  const { device } = model;
+  if (device) {
+    // Guidance feeds [x; x] with [tokens; 0], as withGuidance does on the host.
+    const guided = settings.cfgScale !== 1;
+    const both = new Float32Array((guided ? 2 : 1) * tokens.data.length);
+    both.set(tokens.data);
+    const cond = device.upload(tensor(both, [(guided ? 2 : 1) * batch, dims.T, dims.D]));
+    try {
+      const denoise = (z: DeviceTensor, t: number) => model.decoderStepOnDevice(z, t, cond);
+      const x0 = await ddimSampleOnDevice(
+        device,
+        denoise,
+        tensor(noise, latentDims),
+        decoder,
+        settings.decoderSteps,
+        guided ? settings.cfgScale : null,
+        onStep,
+      );
+      return tensor(x0, latentDims);
+    } finally {
+      cond.dispose();
+    }
+  }
   const perSample = dims.C * dims.h * dims.w;
   const conditioned = async (x: Float32Array, t: number, tokensData: Float32Array) => {
-    const batch = x.length / perSample;
+    // With guidance the model sees twice the batch.
+    const rows = x.length / perSample;
     const out = await model.decoderStep(
-      tensor(x, [batch, dims.C, dims.h, dims.w]),
+      tensor(x, [rows, dims.C, dims.h, dims.w]),
       t,
-      tensor(tokensData, [batch, dims.T, dims.D]),
+      tensor(tokensData, [rows, dims.T, dims.D]),
     );
     return out.data;
   };
   const denoise = withGuidance(conditioned, tokens.data, settings.cfgScale);
   const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps, onStep);
-  return tensor(x0, [tokens.dims[0]!, dims.C, dims.h, dims.w]);
+  return tensor(x0, latentDims);
 }
 
 /** A latent in the scaled space (the decoder's x̂0, the backbone's blurry_latent) -> image [B,3,S,S]. */

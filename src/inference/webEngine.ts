@@ -4,7 +4,8 @@
 // asyncify) binary runs the CPU kernels faster. Both use threads when the page is cross-origin isolated.
 import type { InferenceSession } from 'onnxruntime-common';
 import type { Engine } from './engine';
-import { createOrtSession } from './ortSession';
+import { createOrtSession, type GpuBinding } from './ortSession';
+import { gpuBufferOf, WebGpuOps, WebGpuTensor } from './webgpuDevice';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -51,22 +52,43 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
   const ort = backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
-  if (gpuAdapter) ort.env.webgpu.adapter = gpuAdapter;
   const info: WebEngineInfo = { backend, fallbackReason, threads, shaderF16, adapterName };
   const sessionOptions: InferenceSession.SessionOptions = {
     executionProviders: [backend],
     graphOptimizationLevel: 'all',
   };
-
+  // On WebGPU, ORT leaves outputs in GPU buffers, so the samplers can feed them back and step with
+  // our kernel on ORT's own device without a round trip through the CPU (DESIGN §8). ORT makes that
+  // device with its first session.
+  let ops: WebGpuOps | undefined;
+  let gpu: GpuBinding | undefined;
+  if (gpuAdapter) {
+    ort.env.webgpu.adapter = gpuAdapter;
+    sessionOptions.preferredOutputLocation = 'gpu-buffer';
+    gpu = {
+      bufferOf: gpuBufferOf,
+      wrapOutput: (output) => new WebGpuTensor(output.dims, output.gpuBuffer as GPUBuffer, () => output.dispose()),
+    };
+  }
   let creating: Promise<unknown> = Promise.resolve();
   return {
     info,
+    get device() {
+      return ops;
+    },
     description: `onnxruntime-web ${ort.env.versions.web ?? ''} (${backend === 'webgpu' ? 'WebGPU' : `WASM, ${threads} thread${threads === 1 ? '' : 's'}`})`,
     createSession(bytes, file) {
       // The WebGPU EP refuses to create two sessions at once: creations wait for each other.
-      const created = creating.then(() =>
-        createOrtSession(() => ort.InferenceSession.create(bytes, sessionOptions), ort.Tensor, file),
-      );
+      const created = creating.then(async () => {
+        const session = await createOrtSession(
+          () => ort.InferenceSession.create(bytes, sessionOptions),
+          ort.Tensor,
+          file,
+          gpu,
+        );
+        if (gpu && !ops) ops = new WebGpuOps(await ort.env.webgpu.device);
+        return session;
+      });
       creating = created.catch(() => undefined);
       return created;
     },

@@ -23,8 +23,9 @@ export interface BrowserBenchOptions {
   runs: number;
   /** Repeated runs stop (after at least one per mode) once this many seconds have passed for the engine. */
   timeLimitS: number;
-  /** The longest wait for one reconstruction. */
+  /** The longest wait for the first reconstruction; later ones get at most 4x its time (>= 60 s). */
   waitTimeoutS: number;
+  log?: (message: string) => void;
 }
 
 export interface RunsResult {
@@ -86,7 +87,8 @@ const RETRIEVAL = '[data-testid=main-retrieval-status]';
 export async function benchBrowserEngine(browser: Browser, options: BrowserBenchOptions): Promise<BrowserBenchResult> {
   const started = performance.now();
   const deadline = started + options.timeLimitS * 1000;
-  const timeout = options.waitTimeoutS * 1000;
+  let timeout = options.waitTimeoutS * 1000;
+  const log = (message: string) => options.log?.(`browser ${options.engine}: ${message}`);
   const params = new URLSearchParams({ engine: options.engine, ...BENCH_QUERY });
   const url = `${options.baseUrl}?${params}`;
   const result: BrowserBenchResult = {
@@ -114,6 +116,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
       return await work();
     } catch (error) {
       result.errors.push({ phase: name, message: errorText(error).split('\n')[0]! });
+      log(`${name} failed: ${errorText(error).split('\n')[0]!}`);
       return null;
     }
   };
@@ -140,7 +143,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     const queryTimes: number[] = [];
     const sampleHeap = async (when: string) => {
       const sample = await phase(`heap (${when})`, () =>
-        heapSample(pageSession, browserSession, options.baseUrl, when),
+        withTimeout(heapSample(pageSession, browserSession, options.baseUrl, when), 30_000, 'the heap sample'),
       );
       if (sample) result.heap.samples.push(sample);
     };
@@ -153,7 +156,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     });
     result.onnxRequests.cold = onnx;
     await phase('engine', async () => {
-      const text = await page.locator('[data-testid=engine]').textContent({ timeout: 1000 });
+      const text = await page.locator('[data-testid=engine]').textContent({ timeout: 30_000 });
       result.engineText = (text ?? '').trim();
       if (/^Engine:/.test(result.engineText)) result.backend = /\(WebGPU\)/.test(result.engineText) ? 'webgpu' : 'wasm';
       const fallback = /\(WASM because (.*?)\)/.exec(result.engineText)?.[1] ?? null;
@@ -161,6 +164,9 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     });
     if (first !== null) {
       result.firstReconstructionMs = round(first);
+      log(`first reconstruction ${result.firstReconstructionMs.toFixed(0)} ms (${result.engineText})`);
+      // A run that takes far longer than the first one (which also loaded everything) is stuck.
+      timeout = Math.min(timeout, Math.max(60_000, 4 * first));
       result.milestones = await readMilestones(page);
       await phase('first result', async () => {
         const shown = await readResult(page);
@@ -174,7 +180,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
 
       const reconstructButton = page.getByRole('button', { name: 'Reconstruct', exact: true });
       const repeated = async (): Promise<RunsResult> => {
-        const runs = await repeatWithin(options.runs, deadline, async () => {
+        const runs = await repeatWithin(options.runs, deadline, async (run) => {
           const before = await page.locator(TIMINGS).getAttribute('data-timings');
           await reconstructButton.click();
           await page.waitForFunction(
@@ -188,6 +194,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
           const shown = await readResult(page);
           // Wait for this run's retrieval too, so it does not run inside the next run's time.
           queryTimes.push(await readQueryMs(page, timeout));
+          log(`run ${run + 1}: ${shown.wallMs?.toFixed(0)} ms click to image`);
           return shown;
         });
         return {
@@ -200,11 +207,13 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
       };
       const previewBox = page.getByLabel('show the image forming');
       result.preview = await phase('runs, preview on', async () => {
+        log('runs with the live preview');
         await previewBox.check();
         return repeated();
       });
       await sampleHeap('after the runs with the preview');
       result.noPreview = await phase('runs, preview off', async () => {
+        log('runs without the live preview');
         await previewBox.uncheck();
         return repeated();
       });
@@ -212,6 +221,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
       if (queryTimes.length > 0) result.retrievalQueryMs = summarize(queryTimes, 3);
 
       result.reload = await phase('reload', async () => {
+        log('reload');
         onnx = 0;
         const start = performance.now();
         await page.reload();
@@ -270,6 +280,14 @@ async function readMilestones(page: Page): Promise<Milestones | null> {
   return page
     .evaluate(() => (window as unknown as { __benchMilestones?: Milestones }).__benchMilestones ?? null)
     .catch(() => null);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 async function readResult(page: Page) {

@@ -20,6 +20,8 @@ let engineReady: Promise<void> | null = null;
 let trialVoxels: TrialVoxels | null = null;
 const labelsBySubject = new Map<string, Promise<Int32Array>>();
 let currentDataset: LoadedDataset | null = null;
+/** Model loads in flight: a second caller waits for the same one. */
+const loading = new Map<string, Promise<void>>();
 /** Local folders the current worker has been given. */
 let registered = new Set<string>();
 
@@ -80,24 +82,32 @@ export function useDatasetForInference(dataset: LoadedDataset): void {
  * Loads a model bundle in the worker, checked against the dataset (by its key: URL or local folder);
  * idempotent. The page preloads its default model this way while the dataset is being validated.
  */
-export async function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
+export function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
   const state = pipelineStore.getState().models[modelUrl];
-  if (state && state.status !== 'failed') return;
+  const pending = loading.get(modelUrl);
+  if (pending) return pending;
+  if (state && state.status !== 'failed') return Promise.resolve();
   pipelineStore.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
-  try {
-    await engineReady;
-    await shareLocalFolder(datasetUrl);
-    await shareLocalFolder(modelUrl);
-    const info = await client!.request('loadModel', { modelUrl, datasetUrl }).promise;
-    pipelineStore.setState((s) => ({
-      models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
-    }));
-  } catch (error) {
-    const problems = error instanceof WorkerError ? [...error.problems] : [];
-    pipelineStore.setState((s) => ({
-      models: { ...s.models, [modelUrl]: { status: 'failed', message: errorText(error), problems } },
-    }));
-  }
+  const load = (async () => {
+    try {
+      await engineReady;
+      await shareLocalFolder(datasetUrl);
+      await shareLocalFolder(modelUrl);
+      const info = await client!.request('loadModel', { modelUrl, datasetUrl }).promise;
+      pipelineStore.setState((s) => ({
+        models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
+      }));
+    } catch (error) {
+      const problems = error instanceof WorkerError ? [...error.problems] : [];
+      pipelineStore.setState((s) => ({
+        models: { ...s.models, [modelUrl]: { status: 'failed', message: errorText(error), problems } },
+      }));
+    } finally {
+      loading.delete(modelUrl);
+    }
+  })();
+  loading.set(modelUrl, load);
+  return load;
 }
 
 export async function releaseModel(modelUrl: string): Promise<void> {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { HostDeviceOps } from '../testing/hostDevice';
+import { ddimSample, withGuidance, type NoiseSchedule } from './ddim';
+import { ddimSampleOnDevice } from './deviceSampler';
+import type { DeviceTensor } from './engine';
+
+// A stand-in model: any fixed nonlinear function of x, t and the tokens will do.
+const model = (x: Float32Array, t: number, tokens: Float32Array) =>
+  Float32Array.from(x, (v, i) => Math.tanh(0.7 * v + 0.01 * t + tokens[i % tokens.length]!));
+
+const schedule = (parameterization: NoiseSchedule['parameterization']): NoiseSchedule => ({
+  parameterization,
+  alphasCumprod: Array.from({ length: 50 }, (_, i) => Math.cos(((i / 50 + 0.008) / 1.008) * (Math.PI / 2)) ** 2),
+});
+
+describe('the device DDIM sampler', () => {
+  for (const parameterization of ['x0', 'eps', 'v'] as const) {
+    for (const guidance of [null, 3] as const) {
+      it(`matches the host sampler (${parameterization}, guidance ${guidance ?? 'none'}), transferring only noise and x̂0`, async () => {
+        const dims = [2, 3, 4];
+        const noise = Float32Array.from({ length: 24 }, (_, i) => Math.sin(7 * i));
+        const tokens = Float32Array.from({ length: 24 }, (_, i) => 0.1 * Math.cos(i));
+        const host = await ddimSample(
+          withGuidance(async (x, t, tok) => model(x, t, tok), tokens, guidance ?? 1),
+          noise,
+          schedule(parameterization),
+          7,
+        );
+
+        const ops = new HostDeviceOps();
+        // As the decoder sees it under guidance: [x; x] with [tokens; 0].
+        const bothTokens = new Float32Array(guidance === null ? 24 : 48);
+        bothTokens.set(tokens);
+        const denoise = async (x: DeviceTensor, t: number) => {
+          const input = ops.check(x);
+          return ops.wrap({ dims: input.dims, data: model(input.data, t, bothTokens) });
+        };
+        const previews: number[] = [];
+        const device = await ddimSampleOnDevice(
+          ops,
+          denoise,
+          { dims, data: noise },
+          schedule(parameterization),
+          7,
+          guidance,
+          (_, step) => {
+            previews.push(step);
+          },
+        );
+        for (let i = 0; i < host.length; i++) expect(device[i]).toBeCloseTo(host[i]!, 5);
+        expect(previews).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect(ops.uploads).toBe(1);
+        expect(ops.downloads).toBe(7);
+        expect(ops.leaked()).toBe(0);
+
+        const quiet = new HostDeviceOps();
+        const denoiseQuiet = async (x: DeviceTensor, t: number) => {
+          const input = quiet.check(x);
+          return quiet.wrap({ dims: input.dims, data: model(input.data, t, bothTokens) });
+        };
+        await ddimSampleOnDevice(quiet, denoiseQuiet, { dims, data: noise }, schedule(parameterization), 7, guidance);
+        expect([quiet.uploads, quiet.downloads, quiet.leaked()]).toEqual([1, 1, 0]);
+      });
+    }
+  }
+});
