@@ -2,8 +2,9 @@
 //                  [--port N] [--build] [--time-limit S] [--wait-timeout S] [--chromium-flag=F ...]
 // Per-stage timings against DESIGN §7's budgets: the built app in Debian's Chromium (WASM and
 // WebGPU), and the worker's InferenceService on onnxruntime-node (CPU and its WebGPU EP). Reports what
-// it measured, failing budgets included. Exits 0 when it ran (an engine that failed is reported in
-// the output), 1 when it could not run (no build, no server), 2 for usage.
+// it measured, failing budgets included. Exits 0 when it ran (an engine that failed, or a build or
+// server that did not start, is reported in the output with its reason), 1 on an unexpected error,
+// 2 for usage.
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -121,7 +122,15 @@ async function runBench(options: Options, log: (message: string) => void): Promi
   log(`load average at the start: ${report.machine.loadavg.join(' ')} (${report.machine.cpus} CPUs)`);
 
   const browserEngines = options.engines.filter((e): e is BrowserEngine => e === 'wasm' || e === 'webgpu');
-  if (browserEngines.length > 0) await benchBrowser(options, browserEngines, report, log);
+  if (browserEngines.length > 0) {
+    try {
+      await benchBrowser(options, browserEngines, report, log);
+    } catch (error) {
+      // No build or no server: the browser engines are reported as failed, the Node ones still run.
+      for (const engine of browserEngines) report.browser[engine] ??= { error: errorText(error) };
+      log(`browser: ${errorText(error)}`);
+    }
+  }
 
   for (const ep of ['cpu', 'webgpu'] as const satisfies readonly ExecutionProvider[]) {
     if (!options.engines.includes(`node-${ep}`)) continue;

@@ -110,6 +110,18 @@ export function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
   return load;
 }
 
+/**
+ * Frees the sessions of every loaded model but these (and one being evaluated): switching models
+ * does not pile up GPU or WASM memory. A model released here loads again when next used.
+ */
+export function releaseModelsExcept(keep: readonly string[]): void {
+  const { models, evaluation } = pipelineStore.getState();
+  const busy = evaluation?.status === 'running' ? evaluation.modelUrl : null;
+  for (const [url, state] of Object.entries(models)) {
+    if (state.status === 'ready' && !keep.includes(url) && url !== busy && !loading.has(url)) void releaseModel(url);
+  }
+}
+
 export async function releaseModel(modelUrl: string): Promise<void> {
   pipelineStore.setState((s) => {
     const models = { ...s.models };

@@ -1,9 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { subjectsWithTestData } from '../data/testSet';
 import type { LoadedDataset } from '../state/datasetStore';
-import { addToCatalog, findTrials, reconstruct, runVoxels, useDatasetForInference } from '../state/pipelineActions';
 import { DEMO_MODELS } from '../demo';
 import { resolveUrl } from '../state/bundleKeys';
+import {
+  addToCatalog,
+  findTrials,
+  reconstruct,
+  releaseModelsExcept,
+  runVoxels,
+  useDatasetForInference,
+} from '../state/pipelineActions';
 import { usePipeline, type RunKey } from '../state/pipelineStore';
 import { select, useSelection } from '../state/selectionStore';
 import { useSettings } from '../state/settingsStore';
@@ -120,6 +127,10 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
       live = false;
     };
   }, [keyText]);
+
+  useEffect(() => {
+    if (modelUrl) releaseModelsExcept([modelUrl, ...(compareUrl ? [compareUrl] : [])]);
+  }, [modelUrl, compareUrl]);
 
   const runNow = () => {
     if (!key) return;
