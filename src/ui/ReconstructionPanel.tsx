@@ -21,7 +21,17 @@ export function ReconstructionPanel({ title, run, model, modelName, dataset, url
   const trialText = run ? (run.key.trial === 'average' ? 'mean of its repeats' : `trial ${run.key.trial + 1}`) : '';
   return (
     <section className="reconstruction" aria-labelledby={`${slot}-title`} data-testid={`run-${slot}`}>
-      <h3 id={`${slot}-title`}>{title}</h3>
+      <h3 id={`${slot}-title`}>
+        {title}
+        {dataset.synthetic && (
+          <span
+            className="simulated-badge"
+            title="The brain activity decoded here was simulated, not recorded from a person"
+          >
+            simulated fMRI
+          </span>
+        )}
+      </h3>
       <p className="run-meta">
         {modelName}
         {run && (
