@@ -23,14 +23,9 @@ function prefixed(folder: string, files: LocalFiles): LocalFiles {
  * first; a bad one is listed with its problems and leaves the current one in use.
  */
 export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
-  const [datasetUrl, setDatasetUrl] = useState('');
-  const [modelUrl, setModelUrl] = useState('');
   const [modelProblems, setModelProblems] = useState<{ url: string; problems: string[] } | null>(null);
 
-  const openDataset = (event: FormEvent) => {
-    event.preventDefault();
-    const location = datasetUrl.trim();
-    if (!location) return;
+  const openDataset = (location: string) => {
     let source: FetchBundleSource;
     try {
       source = new FetchBundleSource(location, document.baseURI, bundleFetcher);
@@ -86,10 +81,8 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
     if (usable) select({ model: usable.key });
   };
 
-  const openModel = async (event: FormEvent) => {
-    event.preventDefault();
-    const location = modelUrl.trim();
-    if (!location || !loaded) return;
+  const openModel = async (location: string) => {
+    if (!loaded) return;
     let url: string;
     try {
       url = new URL(location, document.baseURI).href;
@@ -105,32 +98,19 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
   return (
     <details className="bundle-loader">
       <summary>Open your own dataset or model bundle</summary>
-      <form onSubmit={openDataset}>
-        <label>
-          Dataset bundle URL{' '}
-          <input
-            type="text"
-            value={datasetUrl}
-            onChange={(e) => setDatasetUrl(e.target.value)}
-            placeholder="https://…/my-dataset/"
-          />
-        </label>
-        <button type="submit">Open dataset</button>
-      </form>
-      <form onSubmit={(e) => void openModel(e)}>
-        <label>
-          Model bundle URL{' '}
-          <input
-            type="text"
-            value={modelUrl}
-            onChange={(e) => setModelUrl(e.target.value)}
-            placeholder="https://…/models/my-model/"
-          />
-        </label>
-        <button type="submit" disabled={!loaded}>
-          Open model
-        </button>
-      </form>
+      <UrlForm
+        label="Dataset bundle URL"
+        button="Open dataset"
+        placeholder="https://…/my-dataset/"
+        onOpen={openDataset}
+      />
+      <UrlForm
+        label="Model bundle URL"
+        button="Open model"
+        placeholder="https://…/models/my-model/"
+        disabled={!loaded}
+        onOpen={(location) => void openModel(location)}
+      />
       <p>
         <label>
           Dataset folder <input type="file" {...folderPicker} onChange={(e) => openDatasetFolder(e.target.files)} />
@@ -166,5 +146,33 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
         <code>Cross-Origin-Resource-Policy: cross-origin</code> (the page is cross-origin isolated).
       </p>
     </details>
+  );
+}
+
+interface UrlFormProps {
+  label: string;
+  button: string;
+  placeholder: string;
+  disabled?: boolean;
+  onOpen: (location: string) => void;
+}
+
+/** A labelled location field and its button; opens the trimmed text, ignores an empty one. */
+function UrlForm({ label, button, placeholder, disabled = false, onOpen }: UrlFormProps) {
+  const [location, setLocation] = useState('');
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (location.trim()) onOpen(location.trim());
+  };
+  return (
+    <form onSubmit={submit}>
+      <label>
+        {label}{' '}
+        <input type="text" value={location} onChange={(e) => setLocation(e.target.value)} placeholder={placeholder} />
+      </label>
+      <button type="submit" disabled={disabled}>
+        {button}
+      </button>
+    </form>
   );
 }

@@ -42,62 +42,38 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
     <section className="settings" aria-labelledby="settings-title">
       <h3 id="settings-title">Settings</h3>
       <div className="settings-row">
-        <label>
-          Seed{' '}
-          <input
-            type="number"
-            min={0}
-            value={seed}
-            onChange={(e) => select({ seed: Math.max(0, Math.floor(Number(e.target.value) || 0)) })}
-          />
-        </label>
-        <label>
-          Samples (best of N){' '}
-          <input
-            type="number"
-            min={1}
-            max={8}
-            value={samples}
-            onChange={(e) =>
-              settingsStore.setState({ samples: Math.min(8, Math.max(1, Math.floor(Number(e.target.value) || 1))) })
-            }
-          />
-        </label>
+        <NumberField label="Seed" value={seed} min={0} max={1_000_000} onChange={(value) => select({ seed: value })} />
+        <NumberField
+          label="Samples (best of N)"
+          value={samples}
+          min={1}
+          max={8}
+          onChange={(value) => settingsStore.setState({ samples: value })}
+        />
         {json && current && (
           <>
-            <label>
-              Prior steps{' '}
-              <input
-                type="number"
-                min={2}
-                max={json.prior.trainSteps}
-                value={current.priorSteps}
-                onChange={(e) => setSampler({ priorSteps: clampInt(e.target.value, 2, json.prior.trainSteps) })}
-              />
-            </label>
-            <label>
-              Decoder steps{' '}
-              <input
-                type="number"
-                min={2}
-                max={json.decoder.maxSteps}
-                value={current.decoderSteps}
-                onChange={(e) => setSampler({ decoderSteps: clampInt(e.target.value, 2, json.decoder.maxSteps) })}
-              />
-            </label>
-            <label>
-              Guidance{' '}
-              <input
-                type="number"
-                min={1}
-                max={json.decoder.maxCfgScale}
-                step={0.5}
-                value={current.cfgScale}
-                onChange={(e) =>
-                  setSampler({ cfgScale: Math.min(json.decoder.maxCfgScale, Math.max(1, Number(e.target.value) || 1)) })
-                }
-              />
-            </label>
+            <NumberField
+              label="Prior steps"
+              value={current.priorSteps}
+              min={2}
+              max={json.prior.trainSteps}
+              onChange={(value) => setSampler({ priorSteps: value })}
+            />
+            <NumberField
+              label="Decoder steps"
+              value={current.decoderSteps}
+              min={2}
+              max={json.decoder.maxSteps}
+              onChange={(value) => setSampler({ decoderSteps: value })}
+            />
+            <NumberField
+              label="Guidance"
+              value={current.cfgScale}
+              min={1}
+              max={json.decoder.maxCfgScale}
+              step={0.5}
+              onChange={(value) => setSampler({ cfgScale: value })}
+            />
             {sampler && (
               <button type="button" onClick={() => select({ sampler: null })}>
                 Bundle defaults
@@ -105,16 +81,13 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
             )}
           </>
         )}
-        <label>
-          Retrieval top-k{' '}
-          <input
-            type="number"
-            min={1}
-            max={20}
-            value={k}
-            onChange={(e) => settingsStore.setState({ k: clampInt(e.target.value, 1, 20) })}
-          />
-        </label>
+        <NumberField
+          label="Retrieval top-k"
+          value={k}
+          min={1}
+          max={20}
+          onChange={(value) => settingsStore.setState({ k: value })}
+        />
         <label>
           <input
             type="checkbox"
@@ -159,6 +132,27 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
   );
 }
 
-function clampInt(text: string, min: number, max: number): number {
-  return Math.min(max, Math.max(min, Math.floor(Number(text) || min)));
+interface NumberFieldProps {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  /** 1 (the default) keeps the value an integer. */
+  step?: number;
+  onChange: (value: number) => void;
+}
+
+/** A labelled number input whose value is always within [min, max] (the bundle's limits). */
+function NumberField({ label, value, min, max, step = 1, onChange }: NumberFieldProps) {
+  const change = (text: string) => {
+    const number = Number(text);
+    if (text === '' || !Number.isFinite(number)) return;
+    onChange(Math.min(max, Math.max(min, step === 1 ? Math.floor(number) : number)));
+  };
+  return (
+    <label>
+      {label}{' '}
+      <input type="number" min={min} max={max} step={step} value={value} onChange={(e) => change(e.target.value)} />
+    </label>
+  );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import type { ModelJson } from '../data/modelSchema';
 import { subjectsWithTestData } from '../data/testSet';
 import type { LoadedDataset } from '../state/datasetStore';
 import { DEMO_MODELS } from '../demo';
@@ -161,24 +162,14 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
           Model{' '}
           <select value={modelUrl ?? ''} onChange={(e) => select({ model: e.target.value })}>
             {subjectModels.length === 0 && <option value="">no model for this subject</option>}
-            {subjectModels.map(({ url, json }) => (
-              <option key={url} value={url}>
-                {json.name}
-              </option>
-            ))}
+            <ModelOptions models={subjectModels} />
           </select>
         </label>
         <label>
           Compare with{' '}
           <select value={compareUrl ?? ''} onChange={(e) => select({ compare: e.target.value || null })}>
             <option value="">no second model</option>
-            {subjectModels
-              .filter(({ url }) => url !== modelUrl)
-              .map(({ url, json }) => (
-                <option key={url} value={url}>
-                  {json.name}
-                </option>
-              ))}
+            <ModelOptions models={subjectModels.filter(({ url }) => url !== modelUrl)} />
           </select>
         </label>
         <label>
@@ -288,4 +279,12 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
       )}
     </div>
   );
+}
+
+function ModelOptions({ models }: { models: { url: string; json: ModelJson }[] }) {
+  return models.map(({ url, json }) => (
+    <option key={url} value={url}>
+      {json.name}
+    </option>
+  ));
 }
