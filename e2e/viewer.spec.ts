@@ -131,7 +131,7 @@ test('decodes a trial on WebGPU (SwiftShader) as on WASM, retrieving as onnxrunt
   expect(largest, 'largest pixel difference, WebGPU vs WASM (0-255)').toBeLessThanOrEqual(2);
 });
 
-test('refuses a broken model bundle with its message and keeps working; a reload comes from the cache', async ({
+test('refuses broken model and dataset bundles with their messages and keeps working; a reload comes from the cache', async ({
   page,
 }) => {
   const fetched: string[] = [];
@@ -150,6 +150,11 @@ test('refuses a broken model bundle with its message and keeps working; a reload
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('This model bundle could not be used');
   await expect(alert).toContainText(/model\.json: not found/);
+  await page.getByLabel('Dataset bundle URL').fill('datasets/no-such-dataset/');
+  await page.getByRole('button', { name: 'Open dataset' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'This dataset could not be loaded' })).toContainText(
+    /dataset\.json: not found.*still showing Synthetic NSD|still showing Synthetic NSD[\s\S]*dataset\.json: not found/,
+  );
   await page.getByRole('button', { name: 'Reconstruct', exact: true }).click();
   await reconstruction(page);
 
