@@ -23,6 +23,7 @@ import {
 import { benchNode, benchNodeInChild, type ExecutionProvider } from '../node/benchNode';
 import { checkBudgets, formatReport, type BenchReport } from '../node/benchReport';
 import { round } from '../node/benchStats';
+import { cliMain } from './cliMain';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENGINES = ['wasm', 'webgpu', 'node-cpu', 'node-webgpu'] as const;
@@ -205,26 +206,8 @@ async function benchBrowser(
   }
 }
 
-async function main(args: string[]): Promise<number> {
-  let options: Options;
-  try {
-    options = parse(args);
-  } catch (error) {
-    console.error(`${errorText(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
+await cliMain(USAGE, parse, async (options) => {
   const report = await runBench(options, (message) => console.error(message));
   console.log(options.json ? JSON.stringify(report, null, 1) : formatReport(report));
   return 0;
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  console.error(`error: ${errorText(error)}`);
-  process.exitCode = 1;
-}
+});

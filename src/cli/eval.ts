@@ -19,6 +19,7 @@ import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
+import { cliMain } from './cliMain';
 import { formatTable, formatTimings } from './evalReport';
 
 const USAGE = `usage: npm run eval -- --models <model bundle> --dataset <dataset bundle> [--subject s] [--json]
@@ -117,18 +118,7 @@ function chooseSubject(
   return subject;
 }
 
-async function main(args: string[]): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(args);
-  } catch (error) {
-    console.error(`${errorText(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
+async function main(options: ReturnType<typeof parse>): Promise<number> {
   const log = (message: string) => console.error(message);
   const wallStart = performance.now();
 
@@ -253,14 +243,9 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  // Bad input and failed runs end in a message, not a stack trace.
-  const message =
-    error instanceof ModelLoadError
-      ? `the model cannot be loaded:\n${error.problems.map((p) => `  ${p}`).join('\n')}`
-      : errorText(error);
-  console.error(`error: ${message}`);
-  process.exitCode = 1;
-}
+// Bad input and failed runs end in a message, not a stack trace.
+await cliMain(USAGE, parse, main, (error) =>
+  error instanceof ModelLoadError
+    ? `the model cannot be loaded:\n${error.problems.map((p) => `  ${p}`).join('\n')}`
+    : errorText(error),
+);
