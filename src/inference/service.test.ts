@@ -37,7 +37,7 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
 
   const settings = { priorSteps: 10, decoderSteps: 10, cfgScale: 3 };
 
-  it('reconstructs N samples, picks the best by retrieval similarity, and previews every decoder step', async () => {
+  it('reconstructs N samples, picks the best by retrieval similarity, and previews the decoder steps', async () => {
     const steps: Progress[] = [];
     const result = await service.reconstruct(
       { modelUrl: MODEL, subject: 'subj01', voxels: voxels[0]!, seeds: [1, 2, 3], settings, preview: true },
@@ -52,12 +52,9 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
     expect(result.blurry?.length).toBe(3 * 64 * 64);
     expect(result.retrieval.length).toBe(128);
     expect(steps.map((p) => (p.kind === 'step' ? p.step : 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(steps.every((p) => p.kind === 'step' && p.image?.length === 3 * 64 * 64)).toBe(true);
-    // The preview's last step is the first sample's final image.
-    const last = steps.at(-1)!;
-    expect(last.kind === 'step' && Array.from(last.image!.slice(0, 50))).toEqual(
-      Array.from(result.images.slice(0, 50)),
-    );
+    const pictures = steps.flatMap((p) => (p.kind === 'step' && p.image ? [p] : []));
+    expect(pictures.map((p) => p.step)).toEqual([2, 4, 6, 8]);
+    expect(pictures.every((p) => p.image!.length === 3 * 64 * 64)).toBe(true);
 
     const alone = await service.reconstruct({
       modelUrl: MODEL,

@@ -86,6 +86,9 @@ export class InferenceService {
     const onDecoderStep =
       params.preview && onProgress
         ? async (x0: Float32Array, step: number, steps: number) => {
+            // The counter moves every step; the picture every other step and not at the last, which
+            // the result shows: decoding it is most of what the preview costs.
+            if (step % 2 === 1 || step === steps) return onProgress({ kind: 'step', stage: 'decoder', step, steps });
             const { C, h, w } = model.json.dims;
             const first = tensor(x0.slice(0, C * h * w), [1, C, h, w]);
             const image = (await latentToImage(model, first)).data;

@@ -1,7 +1,7 @@
 import type { DatasetJson } from '../data/datasetSchema';
 import type { ModelState, RunState } from '../state/pipelineStore';
 import { RetrievalList } from './RetrievalList';
-import { TensorImage } from './TensorImage';
+import { TensorCanvas, TensorImage } from './TensorImage';
 
 interface Props {
   title: string;
@@ -71,7 +71,7 @@ export function ReconstructionPanel({ title, run, model, modelName, dataset, url
                 testId={`${slot}-reconstruction`}
               />
             ) : run.preview ? (
-              <TensorImage
+              <TensorCanvas
                 data={run.preview}
                 size={Math.round(Math.sqrt(run.preview.length / 3))}
                 alt={`reconstruction forming, step ${run.step} of ${run.steps}`}
