@@ -40,7 +40,7 @@ test.beforeAll(async () => {
       subject: 'subj01',
       voxels: sample.voxels,
       seeds: [0],
-      settings: { priorSteps: 2, decoderSteps: 2, cfgScale: 1 },
+      settings: { priorSteps: 2, decoderSteps: 2, cfgScale: 1, img2imgStrength: null },
       preview: false,
     });
     const { matches } = await service.retrieve(MODEL, retrieval, 5);

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from .diffusion import timestep_embedding
-from .image_model import Block
+from .image_model import Block, standardize
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,16 @@ class BrainModel(nn.Module):
 
 class Prior(nn.Module):
     """DALL-E 2 style prior: a transformer over [cond tokens, time token, noisy tokens] that predicts
-    the clean tokens (x0-parameterisation, as MindEye2's prior)."""
+    the clean tokens (x0-parameterisation, as MindEye2's prior).
+
+    Two things make it use the backbone's tokens (`cond`) as well as a short training allows:
+    - each noisy token also gets its own cond token at its input: tokens are image patches, so cond
+      token i says most about token i, and finding it through attention over position embeddings
+      alone takes far more steps than the cpu profile has (the prior then threw away much of what
+      the cond tokens knew, the more so the better they were);
+    - cond is standardised per token, as the image encoder's tokens are: on unseen, repeat-averaged
+      betas the backbone's tokens shrink toward the mean more than on the trials it trained on, and
+      a prior trained on the latter then misreads the former."""
 
     def __init__(self, cfg: BrainConfig):
         super().__init__()
@@ -74,6 +83,7 @@ class Prior(nn.Module):
         self.width = w
         self.cond_in = nn.Linear(cfg.token_dim, w)
         self.x_in = nn.Linear(cfg.token_dim, w)
+        self.cond_x = nn.Linear(cfg.token_dim, w)  # cond token i, added to noisy token i
         self.time = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
         self.position = nn.Parameter(torch.randn(1, 2 * cfg.tokens + 1, w) * 0.02)
         self.blocks = nn.Sequential(*[Block(w, cfg.prior_heads, 2 * cfg.tokens + 1) for _ in range(cfg.prior_layers)])
@@ -83,5 +93,6 @@ class Prior(nn.Module):
 
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         time = self.time(timestep_embedding(t, self.width))[:, None]
-        h = torch.cat([self.cond_in(cond), time, self.x_in(x_t)], 1) + self.position
+        cond = standardize(cond)
+        h = torch.cat([self.cond_in(cond), time, self.x_in(x_t) + self.cond_x(cond)], 1) + self.position
         return self.out(self.norm(self.blocks(h))[:, -self.tokens:])

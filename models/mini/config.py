@@ -27,9 +27,13 @@ class TrainConfig:
     decoder_sample_steps: int = 20
     cfg_scale: float = 3.0
     cfg_dropout: float = 0.1
+    # the decoder starts from the low-level (blurry) latent noised to this strength (1: from pure noise),
+    # as MindEye1's img2img from its low-level reconstruction
+    img2img_strength: float = 0.7
     # brain side
     pretrain_steps: int = 3000
     finetune_steps: int = 1500
+    finetune_backbone_lr_scale: float = 0.1  # the pretrained backbone moves slower than the new adapter
     brain_batch: int = 112  # trials per step, split evenly across the subjects being trained
     prior_batch: int = 64  # the prior's loss uses the first trials of each batch (it dominates the cost)
     brain_lr: float = 3e-4

@@ -43,12 +43,25 @@ def to_x0_eps(out: torch.Tensor, x: torch.Tensor, a: float, parameterization: st
     raise ValueError(f"unknown parameterization {parameterization!r}")
 
 
+def img2img_skip(steps: int, strength: float) -> int:
+    """How many of the first DDIM timesteps img2img skips: strength 1 runs them all, from pure noise."""
+    return min(steps - 1, max(0, round((1 - strength) * steps)))
+
+
 @torch.no_grad()
 def ddim_sample(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor,
-                alphas_cumprod: torch.Tensor, steps: int, parameterization: str) -> torch.Tensor:
-    """Deterministic DDIM from `noise`; `denoise(x, t)` returns the model output for float t [B]."""
-    x = noise
+                alphas_cumprod: torch.Tensor, steps: int, parameterization: str, start: torch.Tensor | None = None,
+                strength: float = 1.0) -> torch.Tensor:
+    """Deterministic DDIM from `noise`; `denoise(x, t)` returns the model output for float t [B].
+
+    With `start` (img2img), the first img2img_skip(steps, strength) timesteps are skipped and the
+    sampler begins at the next one, from `start` noised to it with `noise`."""
     timesteps = ddim_timesteps(len(alphas_cumprod), steps)
+    x = noise
+    if start is not None:
+        timesteps = timesteps[img2img_skip(steps, strength):]
+        a = float(alphas_cumprod[timesteps[0]])
+        x = math.sqrt(a) * start + math.sqrt(1 - a) * noise
     x0 = x
     for i, t in enumerate(timesteps):
         a = float(alphas_cumprod[t])

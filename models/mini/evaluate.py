@@ -31,8 +31,8 @@ def reconstruct(brain: dict, image_side: dict, cfg: TrainConfig, subject: str, v
     refined = sample_tokens(brain["prior"], tokens, torch.randn(tokens.shape, generator=g), cfg)
     noise = torch.randn(blurry.shape, generator=g)  # drawn after the prior's, as in the app
     return {"retrieval": retrieval,
-            "reconstruction": decode_latent(image_side, sample_latent(image_side, refined, noise, cfg)),
-            "without prior": decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg)),
+            "reconstruction": decode_latent(image_side, sample_latent(image_side, refined, noise, cfg, blurry)),
+            "without prior": decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg, blurry)),
             "low-level (blurry)": decode_latent(image_side, blurry)}
 
 

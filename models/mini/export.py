@@ -141,7 +141,8 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
                   "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.prior_train_steps)]},
         "decoder": {"parameterization": "v", "trainSteps": cfg.decoder_train_steps, "steps": cfg.decoder_sample_steps,
                     "maxSteps": 50, "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.decoder_train_steps)],
-                    "cfgScale": cfg.cfg_scale, "maxCfgScale": 8.0, "unconditional": "zeros"},
+                    "cfgScale": cfg.cfg_scale, "maxCfgScale": 8.0, "unconditional": "zeros",
+                    "img2imgStrength": cfg.img2img_strength},
         "latent": {"scale": image_side["latent_scale"]},
         "retrieval": {"similarity": "cosine"},
         "provenance": {"profile": cfg.profile, "trainingData": f"synthetic NSD, generator profile {cfg.dataset_profile}, seed {cfg.seed}",
@@ -162,13 +163,15 @@ def write_sampler_fixture(brain: dict, image_side: dict, cfg: TrainConfig, path:
     prior_noise = torch.randn(1, bcfg.tokens, bcfg.token_dim, generator=g)
     tokens = sample_tokens(copy.deepcopy(brain["prior"]).cpu(), cond, prior_noise, cfg)
     latent_noise = torch.randn(1, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
-    latent = sample_latent(image_side, tokens, latent_noise, cfg)
+    start = torch.randn(1, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
+    latent = sample_latent(image_side, tokens, latent_noise, cfg, start)
     image = decode_latent(image_side, latent)
     path.write_text(json.dumps({
         "prior": {"noise": tensor_json(prior_noise), "cond": tensor_json(cond), "steps": cfg.prior_sample_steps,
                   "result": tensor_json(tokens)},
         "decoder": {"noise": tensor_json(latent_noise), "tokens": tensor_json(tokens), "steps": cfg.decoder_sample_steps,
-                    "cfgScale": cfg.cfg_scale, "latent": tensor_json(latent), "image": tensor_json(image)},
+                    "cfgScale": cfg.cfg_scale, "start": tensor_json(start), "img2imgStrength": cfg.img2img_strength,
+                    "latent": tensor_json(latent), "image": tensor_json(image)},
         "atol": 2e-3}))
 
 

@@ -16,10 +16,13 @@ def sample_tokens(prior: torch.nn.Module, cond: torch.Tensor, noise: torch.Tenso
 
 
 @torch.no_grad()
-def sample_latent(image_side: dict, tokens: torch.Tensor, noise: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
-    """The decoder's latent (scaled, as the sampler returns it) for `tokens`, with guidance."""
+def sample_latent(image_side: dict, tokens: torch.Tensor, noise: torch.Tensor, cfg: TrainConfig,
+                  start: torch.Tensor | None = None) -> torch.Tensor:
+    """The decoder's latent (scaled, as the sampler returns it) for `tokens`, with guidance; from
+    `start` (the backbone's blurry latent) at cfg.img2img_strength when given."""
     return ddim_sample(guided(image_side["decoder"], tokens, cfg.cfg_scale), noise,
-                       cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v")
+                       cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v",
+                       start, cfg.img2img_strength)
 
 
 @torch.no_grad()

@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from models.mini.diffusion import add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, v_target
+from models.mini.diffusion import (add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, img2img_skip,
+                                   v_target)
 
 
 def test_timesteps_run_from_last_to_first():
@@ -46,3 +47,23 @@ def test_guidance_extrapolates_from_the_unconditional_output():
     x, t, tokens = torch.zeros(1, 3), torch.zeros(1), torch.ones(1, 2, 2)
     assert torch.allclose(guided(denoise, tokens, 3.0)(x, t), torch.full((1, 3), 12.0))
     assert torch.allclose(guided(denoise, tokens, 1.0)(x, t), torch.full((1, 3), 4.0))
+
+
+def test_img2img_starts_later_from_the_noised_start():
+    """Strength s skips the first round((1-s)k) timesteps and begins there from start, noised."""
+    alphas = cosine_alphas_cumprod(100)
+    start, noise = torch.randn(1, 6), torch.randn(1, 6)
+    seen = []
+
+    def record(x, t):
+        seen.append((float(t[0]), x.clone()))
+        return torch.zeros_like(x)
+
+    ddim_sample(record, noise, alphas, 10, "eps", start, 0.7)
+    assert img2img_skip(10, 0.7) == 3 and img2img_skip(10, 1.0) == 0 and img2img_skip(10, 0.0) == 9
+    assert [t for t, _ in seen] == ddim_timesteps(100, 10)[3:]
+    a = float(alphas[int(seen[0][0])])
+    assert torch.allclose(seen[0][1], a ** 0.5 * start + (1 - a) ** 0.5 * noise)
+    seen.clear()
+    ddim_sample(record, noise, alphas, 10, "eps", start, 1.0)
+    assert len(seen) == 10

@@ -41,6 +41,10 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert manifest["format"] == "mindeye-web/models@1"
     assert manifest["subjects"]["subj01"]["voxelOrder"] == "c"
     assert len(manifest["decoder"]["alphasCumprod"]) == manifest["decoder"]["trainSteps"]
+    assert manifest["decoder"]["img2imgStrength"] == get_config("smoke").img2img_strength
+    sampler = json.loads((out / "mini-subj01-finetuned" / "parity" / "sampler.json").read_text())
+    assert sampler["decoder"]["img2imgStrength"] == manifest["decoder"]["img2imgStrength"]
+    assert sampler["decoder"]["start"]["shape"] == sampler["decoder"]["noise"]["shape"]
     assert manifest["quantization"]["adapter-subj01.onnx"]["weights"] == "int8"
     assert manifest["quantization"]["../mini-image/decoder.onnx"]["weights"] == "fp32"
     rows = manifest["scores"]["subj01"]["rows"]
@@ -54,3 +58,14 @@ def test_a_rerun_resumes_from_the_checkpoints_instead_of_training_again(trained,
     log = capsys.readouterr().out
     for stage in ("image-encoder", "autoencoder", "decoder", "pretrain", "finetune", "alone"):
         assert f'"message": "{stage}: resumed"' in log
+
+
+def test_a_changed_setting_retrains_that_stage_and_the_stages_after_it(trained, tmp_path, capsys):
+    _, work = trained
+    run(get_config("smoke", {"finetune_steps": "12"}), tmp_path / "out", work)
+    log = capsys.readouterr().out
+    for stage in ("image-encoder", "autoencoder", "decoder", "pretrain"):
+        assert f'"message": "{stage}: resumed"' in log
+    for stage in ("finetune", "alone"):
+        assert f'"message": "{stage}: settings changed, training again"' in log
+        assert f'"message": "{stage}", "step": 12' in log

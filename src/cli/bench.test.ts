@@ -29,7 +29,7 @@ describe('npm run bench', () => {
     const cpu = report.node.cpu;
     expect(cpu).toMatchObject({ model: 'mini-subj01-finetuned', subject: 'subj01', image: 'test-0000', runs: 1 });
     expect(cpu.engine).toMatch(/^onnxruntime-node .* \(cpu\)$/);
-    expect(cpu.settings).toEqual({ priorSteps: 20, decoderSteps: 20, cfgScale: 3 });
+    expect(cpu.settings).toEqual({ priorSteps: 20, decoderSteps: 20, cfgScale: 3, img2imgStrength: 0.7 });
     expect(Object.keys(cpu.stages)).toEqual(['adapter', 'backbone', 'prior', 'decoder', 'vaeDecoder', 'blurry']);
     for (const summary of [...Object.values(cpu.stages), cpu.pipelineMs, cpu.reconstructMs] as {
       median: number;

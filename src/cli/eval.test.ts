@@ -34,7 +34,11 @@ describe('npm run eval', () => {
     expect(stdout).toMatch(
       new RegExp(String.raw`^reconstruction\s+${number}\s+${number}\s+${percent}\s+${percent}\s+${percent}$`, 'm'),
     );
-    for (const row of ['low-level \\(blurry\\) alone', 'without prior', 'ceiling \\(decoder on true-image tokens\\)']) {
+    for (const row of [
+      'low-level \\(blurry\\) alone',
+      'without prior',
+      'ceiling \\(decoder on true-image tokens, from noise\\)',
+    ]) {
       expect(stdout).toMatch(new RegExp(String.raw`^${row}\s+${number}\s+${number}\s+${percent}\s+—\s+—$`, 'm'));
     }
     expect(stdout).toMatch(/^baseline \(test\)\s+\.125\s+\.250\s+50\.0\s+—\s+—$/m);

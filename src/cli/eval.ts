@@ -1,6 +1,6 @@
 // npm run eval -- --models <bundle> --dataset <bundle> [--subject s] [--json] [--figure out.png]
 //                 [--figure-count N] [--limit N] [--seed N] [--batch N]
-//                 [--prior-steps N] [--decoder-steps N] [--cfg S]
+//                 [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off]
 // Evaluates a model bundle on a subject's test images, as MindEye2's Table 1, on onnxruntime-node
 // (CPU). Exits 0, 1 for bad input or a failed evaluation (with a message, no stack trace), 2 for usage.
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import { formatTable, formatTimings } from './evalReport';
 
 const USAGE = `usage: npm run eval -- --models <model bundle> --dataset <dataset bundle> [--subject s] [--json]
          [--figure out.png] [--figure-count N] [--limit N] [--seed N] [--batch N]
-         [--prior-steps N] [--decoder-steps N] [--cfg S]
+         [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off]
 (npm run -s eval -- ... --json prints the JSON alone, without npm's banner)`;
 
 /** Bad input, said in one message; printed without a stack trace. */
@@ -52,6 +52,7 @@ function parse(args: string[]) {
       'prior-steps': { type: 'string' },
       'decoder-steps': { type: 'string' },
       cfg: { type: 'string' },
+      img2img: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -64,6 +65,9 @@ function parse(args: string[]) {
   };
   const cfg = values.cfg === undefined ? undefined : Number(values.cfg);
   if (cfg !== undefined && !Number.isFinite(cfg)) throw new UsageError(`--cfg must be a number, not "${values.cfg}"`);
+  const img2img = values.img2img === undefined ? undefined : values.img2img === 'off' ? null : Number(values.img2img);
+  if (typeof img2img === 'number' && !Number.isFinite(img2img))
+    throw new UsageError(`--img2img must be a strength or "off", not "${values.img2img}"`);
   if (!values.help && (!values.models || !values.dataset)) throw new UsageError('--models and --dataset are required');
   return {
     help: values.help,
@@ -79,6 +83,7 @@ function parse(args: string[]) {
     priorSteps: integer('prior-steps', values['prior-steps'], 2),
     decoderSteps: integer('decoder-steps', values['decoder-steps'], 2),
     cfg,
+    img2img,
   };
 }
 
@@ -142,11 +147,12 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
   const model = await MindEyeModel.load(modelSource, createOrtNodeEngine(), { subjects: [subject] });
   const loadMs = performance.now() - start;
   try {
-    const defaults = defaultSettings(model);
+    const defaults = defaultSettings(model.json);
     const settings = {
       priorSteps: options.priorSteps ?? defaults.priorSteps,
       decoderSteps: options.decoderSteps ?? defaults.decoderSteps,
       cfgScale: options.cfg ?? defaults.cfgScale,
+      img2imgStrength: options.img2img === undefined ? defaults.img2imgStrength : options.img2img,
     };
     try {
       checkSettings(model, settings);
@@ -172,7 +178,8 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
     const averaged = testSet.map((s) => s.trials);
     log(
       `${modelJson.id} on ${dataset.id} ${subject}: ${samples.length} test images (betas averaged over ${Math.min(...averaged)}-${Math.max(...averaged)} trials), ` +
-        `prior ${settings.priorSteps} steps, decoder ${settings.decoderSteps} steps, CFG ${settings.cfgScale}`,
+        `prior ${settings.priorSteps} steps, decoder ${settings.decoderSteps} steps, CFG ${settings.cfgScale}, ` +
+        `img2img ${settings.img2imgStrength ?? 'off'}`,
     );
 
     start = performance.now();

@@ -100,6 +100,8 @@ export const modelSchema = z.strictObject({
       cfgScale: z.number().positive(),
       maxCfgScale: z.number().positive(),
       unconditional: z.literal('zeros'),
+      // img2img from the backbone's blurry_latent at this strength; absent: from pure noise
+      img2imgStrength: z.number().gt(0).max(1).optional(),
     })
     .superRefine((d, ctx) => {
       checkSchedule(d, ctx);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ddimSample, ddimStepCoefficients, ddimTimesteps, toX0Eps, withGuidance, type NoiseSchedule } from './ddim';
+import {
+  ddimSample,
+  ddimStepCoefficients,
+  ddimTimesteps,
+  img2imgSkip,
+  toX0Eps,
+  withGuidance,
+  type NoiseSchedule,
+} from './ddim';
 
 /** A decreasing ā like a real schedule (values well inside (0, 1)). */
 function schedule(n: number, parameterization: NoiseSchedule['parameterization']): NoiseSchedule {
@@ -109,6 +117,27 @@ describe('ddimSample', () => {
     const [t0, t1] = ddimTimesteps(10, 3) as [number, number];
     const abar = s.alphasCumprod;
     expect(seen[1]).toBeCloseTo(Math.sqrt(1 - abar[t1]!) / Math.sqrt(1 - abar[t0]!), 6);
+  });
+
+  it('with img2img, skips round((1 - strength)·k) timesteps and starts from the start noised to the next', async () => {
+    const s = schedule(100, 'eps');
+    const start = Float32Array.of(2, -1, 0.5, 4);
+    const calls: [number, number[]][] = [];
+    const record = async (x: Float32Array, t: number) => {
+      calls.push([t, Array.from(x)]);
+      return new Float32Array(x.length);
+    };
+    await ddimSample(record, noise, s, 10, undefined, { start, strength: 0.7 });
+    expect(calls.map(([t]) => t)).toEqual(ddimTimesteps(100, 10).slice(3));
+    const a = s.alphasCumprod[calls[0]![0]]!;
+    calls[0]![1].forEach((v, i) => expect(v).toBeCloseTo(Math.sqrt(a) * start[i]! + Math.sqrt(1 - a) * noise[i]!, 5));
+    expect([img2imgSkip(20, 0.7), img2imgSkip(10, 1), img2imgSkip(10, 0.01), img2imgSkip(10, 0.25)]).toEqual([
+      6, 0, 9, 8,
+    ]);
+    expect(() => img2imgSkip(10, 0)).toThrow(RangeError);
+    await expect(ddimSample(record, noise, s, 10, undefined, { start: start.slice(1), strength: 0.5 })).rejects.toThrow(
+      /3 values, the noise 4/,
+    );
   });
 });
 

@@ -68,18 +68,57 @@ export function toX0Eps(
 /** Called after each step with that step's x̂0 (1-based step), e.g. to show the image forming. */
 export type OnStep = (x0: Float32Array, step: number, steps: number) => void | Promise<void>;
 
-/** Runs the sampler from `noise` (standard normal, any batch); returns the last x̂0. */
+/**
+ * img2img: the sampler starts part-way, from `start` (same shape as the noise) noised to that point,
+ * instead of from pure noise. Strength 1 runs every timestep; lower strengths keep more of `start`.
+ */
+export interface Img2Img {
+  start: Float32Array;
+  strength: number;
+}
+
+/** How many of the first timesteps img2img skips: round((1 - strength)·k), leaving at least one. */
+export function img2imgSkip(steps: number, strength: number): number {
+  if (!(strength > 0 && strength <= 1)) throw new RangeError(`img2img strength must be in (0, 1], not ${strength}`);
+  return Math.min(steps - 1, Math.max(0, roundHalfToEven((1 - strength) * steps)));
+}
+
+/**
+ * The timesteps a sampler runs and the sample it starts from: all k timesteps from `noise`, or with
+ * img2img the last k - img2imgSkip of them from √ā·start + √(1-ā)·noise at the first of those.
+ */
+export function samplerStart(
+  schedule: NoiseSchedule,
+  steps: number,
+  noise: Float32Array,
+  img2img?: Img2Img,
+): { timesteps: number[]; x: Float32Array } {
+  const abar = schedule.alphasCumprod;
+  const timesteps = ddimTimesteps(abar.length, steps);
+  if (!img2img) return { timesteps, x: noise };
+  if (img2img.start.length !== noise.length) {
+    throw new Error(`the img2img start has ${img2img.start.length} values, the noise ${noise.length}`);
+  }
+  const kept = timesteps.slice(img2imgSkip(steps, img2img.strength));
+  const a = abar[kept[0]!]!;
+  const [sa, s1a] = [Math.sqrt(a), Math.sqrt(1 - a)];
+  return { timesteps: kept, x: noise.map((n, i) => sa * img2img.start[i]! + s1a * n) };
+}
+
+/** Runs the sampler from `noise` (standard normal, any batch), or img2img; returns the last x̂0. */
 export async function ddimSample(
   denoise: Denoise,
   noise: Float32Array,
   schedule: NoiseSchedule,
   steps: number,
   onStep?: OnStep,
+  img2img?: Img2Img,
 ): Promise<Float32Array> {
   const abar = schedule.alphasCumprod;
-  const timesteps = ddimTimesteps(abar.length, steps);
-  let x = noise;
-  let x0 = noise;
+  const start = samplerStart(schedule, steps, noise, img2img);
+  const { timesteps } = start;
+  let x = start.x;
+  let x0 = start.x;
   for (let i = 0; i < timesteps.length; i++) {
     const t = timesteps[i]!;
     const out = await denoise(x, t);

@@ -63,4 +63,33 @@ describe('the device DDIM sampler', () => {
       });
     }
   }
+
+  it('matches the host sampler with img2img, running only the steps the strength leaves', async () => {
+    const dims = [1, 8];
+    const noise = Float32Array.from({ length: 8 }, (_, i) => Math.sin(3 * i));
+    const img2img = { start: Float32Array.from({ length: 8 }, (_, i) => i / 4 - 1), strength: 0.6 };
+    const tokens = Float32Array.from({ length: 8 }, (_, i) => 0.2 * Math.cos(i));
+    const host = await ddimSample(async (x, t) => model(x, t, tokens), noise, schedule('v'), 10, undefined, img2img);
+    const ops = new HostDeviceOps();
+    const denoise = async (x: DeviceTensor, t: number) => {
+      const input = ops.check(x);
+      return ops.wrap({ dims: input.dims, data: model(input.data, t, tokens) });
+    };
+    const previews: number[] = [];
+    const device = await ddimSampleOnDevice(
+      ops,
+      denoise,
+      { dims, data: noise },
+      schedule('v'),
+      10,
+      null,
+      (_, step, steps) => {
+        previews.push(steps);
+      },
+      img2img,
+    );
+    for (let i = 0; i < host.length; i++) expect(device[i]).toBeCloseTo(host[i]!, 5);
+    expect(previews).toEqual([6, 6, 6, 6, 6, 6]);
+    expect(ops.leaked()).toBe(0);
+  });
 });

@@ -1,8 +1,8 @@
 // The DDIM sampler with its state in device memory: each step feeds the model's GPU output into one
 // weighted sum (ddimStepCoefficients) that makes the next sample, also on the GPU. Only the starting
-// noise goes up, and only x̂0 comes down: at the end, or at each step when a preview asks for it.
+// sample goes up, and only x̂0 comes down: at the end, or at each step when a preview asks for it.
 // It computes what ddimSample (ddim.ts) computes; the tests hold the two together.
-import { ddimStepCoefficients, ddimTimesteps, type NoiseSchedule, type OnStep } from './ddim';
+import { ddimStepCoefficients, samplerStart, type Img2Img, type NoiseSchedule, type OnStep } from './ddim';
 import type { DeviceOps, DeviceTensor, HostTensor, WeightedTerm } from './engine';
 
 /** The model's output for x at timestep t (for guidance, x is the [x; x] batch and so is the output). */
@@ -17,9 +17,10 @@ export async function ddimSampleOnDevice(
   /** Guidance scale when the model sees [x; x] with [tokens; 0]: out = out_u + s(out_c - out_u). */
   guidance: number | null,
   onStep?: OnStep,
+  img2img?: Img2Img,
 ): Promise<Float32Array> {
   const abar = schedule.alphasCumprod;
-  const timesteps = ddimTimesteps(abar.length, steps);
+  const { timesteps, x: first } = samplerStart(schedule, steps, noise.data, img2img);
   const n = noise.data.length;
   const [batch, ...rest] = noise.dims;
   // The model output as weighted terms: the conditional half at 0, the unconditional half at n.
@@ -33,7 +34,7 @@ export async function ddimSampleOnDevice(
   const sum = (x: DeviceTensor, out: DeviceTensor, c: { x: number; out: number }) =>
     ops.weightedSum([{ tensor: x, weight: c.x, offset: 0 }, ...outTerms(out, c.out)], n, noise.dims, 1);
 
-  let x = ops.upload(noise);
+  let x = ops.upload({ dims: noise.dims, data: first });
   try {
     for (let i = 0; i < timesteps.length; i++) {
       const t = timesteps[i]!;

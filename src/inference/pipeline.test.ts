@@ -59,7 +59,7 @@ const perEntry = (x: HostTensor, f: (entry: Float32Array) => number[], dims: num
 const sum = (v: Float32Array) => v.reduce((a, b) => a + b, 0);
 
 /** The decoder predicts ε for x̂0 = sum(tokens) + 0.5, so guidance makes x̂0 = 0.5 + s·sum(tokens). */
-const decoderCalls: { batch: number; tokens: number[] }[] = [];
+const decoderCalls: { batch: number; tokens: number[]; t: number; z: number[] }[] = [];
 const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
   'adapter.onnx': {
     io: [['voxels'], ['shared']],
@@ -81,7 +81,12 @@ const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
   'decoder.onnx': {
     io: [['z_t', 't', 'tokens'], ['eps']],
     fn: ({ z_t, t: time, tokens }) => {
-      decoderCalls.push({ batch: z_t!.dims[0]!, tokens: Array.from(tokens!.data) });
+      decoderCalls.push({
+        batch: z_t!.dims[0]!,
+        tokens: Array.from(tokens!.data),
+        t: time!.data[0]!,
+        z: Array.from(z_t!.data),
+      });
       const a = DECODER_ABAR[time!.data[0]!]!;
       const targets = perEntry(tokens!, (v) => [sum(v) + 0.5], [1, 1, 1]);
       return {
@@ -124,7 +129,7 @@ const source: BundleSource = {
   read: async (path) => new TextEncoder().encode(path === 'model.json' ? JSON.stringify(MODEL) : path),
 };
 
-const SETTINGS: SamplerSettings = { priorSteps: 3, decoderSteps: 4, cfgScale: 3 };
+const SETTINGS: SamplerSettings = { priorSteps: 3, decoderSteps: 4, cfgScale: 3, img2imgStrength: null };
 
 describe('reconstruct', () => {
   it('runs adapter -> backbone -> prior -> guided decoder -> VAE decoder, with the variants', async () => {
@@ -158,7 +163,7 @@ describe('reconstruct', () => {
 
     // One decoder call per step, conditional and unconditional (zero tokens) in one batch of 2B.
     expect(decoderCalls).toHaveLength(2 * SETTINGS.decoderSteps);
-    expect(decoderCalls[0]).toEqual({ batch: 4, tokens: [4, 7, 8, 15, 0, 0, 0, 0] });
+    expect(decoderCalls[0]).toMatchObject({ batch: 4, tokens: [4, 7, 8, 15, 0, 0, 0, 0] });
   });
 
   it('skips guidance at scale 1 and gives each sample its own noise', async () => {
@@ -176,6 +181,30 @@ describe('reconstruct', () => {
     expect(noise.decoder[0]).not.toBe(noise.decoder[1]);
   });
 
+  it('with img2img, starts the decoder (with and without the prior) from the noised blurry latent', async () => {
+    const model = await MindEyeModel.load(source, fakeEngine);
+    decoderCalls.length = 0;
+    const noise = startNoise(model, [3]);
+    const result = await reconstruct(
+      model,
+      's1',
+      t([1, 2], [1, 2]),
+      noise,
+      { ...SETTINGS, img2imgStrength: 0.5 },
+      {
+        noPrior: true,
+      },
+    );
+    // 4 steps at strength 0.5: the last 2 timesteps (of 19, 13, 6, 0), for the image and for noPrior.
+    expect(decoderCalls.map((c) => c.t)).toEqual([6, 0, 6, 0]);
+    const a = DECODER_ABAR[6]!;
+    const expected = Math.sqrt(a) * 3 + Math.sqrt(1 - a) * noise.decoder[0]!; // blurry_latent = 1 + 2
+    expect(decoderCalls[0]!.z[0]).toBeCloseTo(expected, 5);
+    expect(decoderCalls[2]!.z[0]).toBeCloseTo(expected, 5);
+    // The fake decoder's x̂0 ignores where it starts: the same image as from noise.
+    expect(result.image.data[0]).toBeCloseTo(67, 3);
+  });
+
   it("refuses settings beyond the bundle's limits", async () => {
     const model = await MindEyeModel.load(source, fakeEngine);
     const run = (settings: SamplerSettings) =>
@@ -183,6 +212,7 @@ describe('reconstruct', () => {
     await expect(run({ ...SETTINGS, decoderSteps: 9 })).rejects.toThrow('decoder steps must be 2 to 8, not 9');
     await expect(run({ ...SETTINGS, cfgScale: 6 })).rejects.toThrow('the guidance scale must be 1 to 5, not 6');
     await expect(run({ ...SETTINGS, priorSteps: 1 })).rejects.toThrow('prior steps must be 2 to 10, not 1');
+    await expect(run({ ...SETTINGS, img2imgStrength: 0 })).rejects.toThrow('img2img strength must be above 0');
   });
 });
 

@@ -1,10 +1,12 @@
 // The reconstruction pipeline (DESIGN §1): adapter -> backbone -> prior (conditioned on clip_tokens)
-// -> decoder (CFG, on the prior's tokens) -> vaeDecoder, for a batch of voxel vectors; plus the
-// variants the evaluation compares: the low-level (blurry) image alone, the decoder without the prior,
-// and the ceiling (the decoder on the image encoder's tokens of the true image).
-import { ddimSample, withGuidance, type OnStep } from './ddim';
+// -> decoder (CFG, on the prior's tokens; img2img from the blurry latent when model.json asks) ->
+// vaeDecoder, for a batch of voxel vectors; plus the variants the evaluation compares: the low-level
+// (blurry) image alone, the decoder without the prior, and the ceiling (the decoder on the image
+// encoder's tokens of the true image).
+import { ddimSample, withGuidance, type Img2Img, type OnStep } from './ddim';
 import { ddimSampleOnDevice } from './deviceSampler';
 import { tensor, type DeviceTensor, type HostTensor } from './engine';
+import type { ModelJson } from '../data/modelSchema';
 import type { MindEyeModel } from './model';
 import { gaussianNoise } from './random';
 
@@ -12,12 +14,19 @@ export interface SamplerSettings {
   priorSteps: number;
   decoderSteps: number;
   cfgScale: number;
+  /** The decoder starts from the low-level latent at this strength (img2img); null: from pure noise. */
+  img2imgStrength: number | null;
 }
 
-/** model.json's own step counts and guidance scale. */
-export function defaultSettings(model: MindEyeModel): SamplerSettings {
-  const { prior, decoder } = model.json;
-  return { priorSteps: prior.steps, decoderSteps: decoder.steps, cfgScale: decoder.cfgScale };
+/** model.json's own step counts, guidance scale and img2img strength. */
+export function defaultSettings(json: ModelJson): SamplerSettings {
+  const { prior, decoder } = json;
+  return {
+    priorSteps: prior.steps,
+    decoderSteps: decoder.steps,
+    cfgScale: decoder.cfgScale,
+    img2imgStrength: decoder.img2imgStrength ?? null,
+  };
 }
 
 /** Settings past model.json's limits are refused: the bundle says what it was trained to do. */
@@ -38,6 +47,11 @@ export function checkSettings(model: MindEyeModel, settings: SamplerSettings): v
     settings.cfgScale >= 1 && settings.cfgScale <= decoder.maxCfgScale,
     `the guidance scale must be 1 to ${decoder.maxCfgScale}, not ${settings.cfgScale}`,
   );
+  const strength = settings.img2imgStrength;
+  if (strength !== null) {
+    check(strength > 0 && strength <= 1, `the img2img strength must be above 0 and at most 1, not ${strength}`);
+    check(model.hasBlurry, `model ${model.json.id} has no low-level latent to start img2img from`);
+  }
 }
 
 /** The samplers' starting noise for a batch: prior [B,T,D] and decoder [B,C,h,w]. */
@@ -113,6 +127,7 @@ export async function sampleDecoder(
   noise: Float32Array,
   settings: Pick<SamplerSettings, 'decoderSteps' | 'cfgScale'>,
   onStep?: OnStep,
+  img2img?: Img2Img,
 ): Promise<HostTensor> {
   const { decoder, dims } = model.json;
   const batch = tokens.dims[0]!;
@@ -134,6 +149,7 @@ export async function sampleDecoder(
         settings.decoderSteps,
         guided ? settings.cfgScale : null,
         onStep,
+        img2img,
       );
       return tensor(x0, latentDims);
     } finally {
@@ -152,7 +168,7 @@ export async function sampleDecoder(
     return out.data;
   };
   const denoise = withGuidance(conditioned, tokens.data, settings.cfgScale);
-  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps, onStep);
+  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps, onStep, img2img);
   return tensor(x0, latentDims);
 }
 
@@ -201,8 +217,12 @@ export async function reconstruct(
   const shared = await timed(timings, 'adapter', () => model.adapter(subject, voxels));
   const { clipTokens, retrieval, blurryLatent } = await timed(timings, 'backbone', () => model.backbone(shared));
   const tokens = await timed(timings, 'prior', () => samplePrior(model, clipTokens, noise.prior, settings.priorSteps));
+  const img2img =
+    settings.img2imgStrength !== null && blurryLatent
+      ? { start: blurryLatent.data, strength: settings.img2imgStrength }
+      : undefined;
   const latent = await timed(timings, 'decoder', () =>
-    sampleDecoder(model, tokens, noise.decoder, settings, variants.onDecoderStep),
+    sampleDecoder(model, tokens, noise.decoder, settings, variants.onDecoderStep, img2img),
   );
   const image = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
 
@@ -212,7 +232,7 @@ export async function reconstruct(
   let noPrior: HostTensor | null = null;
   if (variants.noPrior) {
     noPrior = await timed(timings, 'noPrior', async () =>
-      latentToImage(model, await sampleDecoder(model, clipTokens, noise.decoder, settings)),
+      latentToImage(model, await sampleDecoder(model, clipTokens, noise.decoder, settings, undefined, img2img)),
     );
   }
   return { clipTokens, retrieval, tokens, image, blurry, noPrior, timings };

@@ -11,7 +11,7 @@ import { openRowReader } from '../data/zarrArray';
 import { evaluate, tableRows } from '../metrics/evaluate';
 import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
-import { latentToImage, reconstruct, startNoise } from './pipeline';
+import { defaultSettings, latentToImage, reconstruct, startNoise } from './pipeline';
 import { imageToTensor, type RgbImage } from './preprocess';
 import type { EvaluationResult, LoadedModelInfo, Progress, ReconstructParams, ReconstructResult } from './protocol';
 import { normalizeRows, RetrievalGallery, type Match } from './retrieval';
@@ -211,11 +211,7 @@ export class InferenceService {
       const i = testImages.indexOf(sample.imageIndex);
       return { voxels: sample.voxels, image: images.slice(i * 3 * S * S, (i + 1) * 3 * S * S) };
     });
-    const settings = {
-      priorSteps: model.json.prior.steps,
-      decoderSteps: model.json.decoder.steps,
-      cfgScale: model.json.decoder.cfgScale,
-    };
+    const settings = defaultSettings(model.json);
     const result = await evaluate(model, subject, samples, {
       settings,
       seed: options.seed,

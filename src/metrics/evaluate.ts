@@ -54,7 +54,7 @@ export const ROW_NAMES = {
   reconstruction: 'reconstruction',
   blurry: 'low-level (blurry) alone',
   noPrior: 'without prior',
-  ceiling: 'ceiling (decoder on true-image tokens)',
+  ceiling: 'ceiling (decoder on true-image tokens, from noise)',
 } as const;
 
 export async function evaluate(

@@ -14,7 +14,7 @@ import { errorText } from '../data/bundleSource';
 import { datasetSchema } from '../data/datasetSchema';
 import { loadTestSet } from '../data/testSet';
 import { readJsonFile, type Problem } from '../data/validation';
-import type { SamplerSettings } from '../inference/pipeline';
+import { defaultSettings, type SamplerSettings } from '../inference/pipeline';
 import { gaussianNoise } from '../inference/random';
 import { RetrievalGallery } from '../inference/retrieval';
 import { InferenceService } from '../inference/service';
@@ -99,11 +99,7 @@ export async function benchNode(options: NodeBenchOptions): Promise<NodeBenchRes
 
     const { json, loadMs } = await service.loadModel(modelDir, datasetDir);
     // The bundle's own settings, as the app uses them unless the user changes them.
-    const settings: SamplerSettings = {
-      priorSteps: json.prior.steps,
-      decoderSteps: json.decoder.steps,
-      cfgScale: json.decoder.cfgScale,
-    };
+    const settings = defaultSettings(json);
     const params = { modelUrl: modelDir, subject, voxels: sample!.voxels, seeds: [0], settings, preview: false };
 
     let start = performance.now();

@@ -8,6 +8,7 @@ import { bundleOpener } from '../data/bundleFetcher';
 import { fitToDataset, readModelJson } from '../data/validateModel';
 import { TrialVoxels } from '../data/trialVoxels';
 import { InferenceClient } from '../inference/inferenceClient';
+import { defaultSettings } from '../inference/pipeline';
 import { CANCELLED, WorkerError } from '../inference/protocol';
 import type { Backend } from '../inference/webEngine';
 import type { LoadedDataset } from './datasetStore';
@@ -181,11 +182,7 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     const { preview, k } = settingsStore.getState();
     const { sampler } = selectionStore.getState();
     const voxels = await runVoxels(dataset, key);
-    const settings = sampler ?? {
-      priorSteps: model.json.prior.steps,
-      decoderSteps: model.json.decoder.steps,
-      cfgScale: model.json.decoder.cfgScale,
-    };
+    const settings = sampler ?? defaultSettings(model.json);
     const seeds = Array.from({ length: key.samples }, (_, i) => key.seed * 1000 + i);
     const result = await client!.request(
       'reconstruct',

@@ -17,7 +17,13 @@ export interface UrlState {
   view: BrainViewName;
   seed: number;
   /** Sampler settings that override the model bundle's own (checked against its limits when run). */
-  sampler: { priorSteps: number; decoderSteps: number; cfgScale: number } | null;
+  sampler: {
+    priorSteps: number;
+    decoderSteps: number;
+    cfgScale: number;
+    /** null: the decoder starts from pure noise. */
+    img2imgStrength: number | null;
+  } | null;
   /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
   engine: 'auto' | 'webgpu' | 'wasm';
 }
@@ -54,7 +60,7 @@ export function parseUrlState(search: string): UrlState {
     trial,
     view: view && VIEWS.includes(view) ? view : 'multiplanar',
     seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
-    sampler: parseSampler(params.get('steps'), params.get('cfg')),
+    sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
   };
 }
@@ -76,17 +82,23 @@ export function serializeUrlState(state: UrlState): string {
   if (state.sampler) {
     params.set('steps', `${state.sampler.priorSteps},${state.sampler.decoderSteps}`);
     params.set('cfg', String(state.sampler.cfgScale));
+    params.set('i2i', state.sampler.img2imgStrength === null ? 'off' : String(state.sampler.img2imgStrength));
   }
   if (state.engine !== 'auto') params.set('engine', state.engine);
   const query = params.toString();
   return query ? `?${query}` : '';
 }
 
-/** `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed; anything else means the bundle's defaults. */
-function parseSampler(steps: string | null, cfg: string | null): UrlState['sampler'] {
+/**
+ * `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed, and `i2i=<strength in (0,1]>` (absent or
+ * `off`: from pure noise); anything else means the bundle's defaults.
+ */
+function parseSampler(steps: string | null, cfg: string | null, i2i: string | null): UrlState['sampler'] {
   const [prior, decoder] = (steps ?? '').split(',').map(Number);
   const cfgScale = Number(cfg);
+  const strength = i2i === null || i2i === 'off' ? null : Number(i2i);
   const positiveInt = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
   if (!positiveInt(prior) || !positiveInt(decoder) || !cfg || !(cfgScale >= 1)) return null;
-  return { priorSteps: prior, decoderSteps: decoder, cfgScale };
+  if (strength !== null && !(strength > 0 && strength <= 1)) return null;
+  return { priorSteps: prior, decoderSteps: decoder, cfgScale, img2imgStrength: strength };
 }

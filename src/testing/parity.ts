@@ -29,6 +29,9 @@ export interface SamplerFixture extends Tolerance {
     tokens: TensorJson;
     steps: number;
     cfgScale: number;
+    /** img2img: the decoder starts from `start` at this strength (absent in fixtures of older bundles). */
+    start?: TensorJson;
+    img2imgStrength?: number;
     latent: TensorJson;
     image: TensorJson;
   };

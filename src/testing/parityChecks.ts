@@ -69,7 +69,12 @@ export async function samplerParity(engine: Engine, folder: string): Promise<Par
     ];
     start = performance.now();
     const settings = { decoderSteps: decoder.steps, cfgScale: decoder.cfgScale };
-    const latent = await sampleDecoder(model, decodeTensor(decoder.tokens), decodeTensor(decoder.noise).data, settings);
+    const img2img =
+      decoder.start && decoder.img2imgStrength !== undefined
+        ? { start: decodeTensor(decoder.start).data, strength: decoder.img2imgStrength }
+        : undefined;
+    const noise = decodeTensor(decoder.noise).data;
+    const latent = await sampleDecoder(model, decodeTensor(decoder.tokens), noise, settings, undefined, img2img);
     results.push(
       compare('decoder sampler latent', latent, decodeTensor(decoder.latent), fixture, performance.now() - start),
     );

@@ -1,4 +1,5 @@
 import type { DatasetJson } from '../data/datasetSchema';
+import { defaultSettings } from '../inference/pipeline';
 import { startEngine } from '../state/pipelineActions';
 import type { ModelState } from '../state/pipelineStore';
 import { select, useSelection } from '../state/selectionStore';
@@ -21,10 +22,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
   const seed = useSelection((s) => s.seed);
   const engineChoice = useSelection((s) => s.engine);
   const json = models?.status === 'ready' ? models.json : null;
-  const defaults = json
-    ? { priorSteps: json.prior.steps, decoderSteps: json.decoder.steps, cfgScale: json.decoder.cfgScale }
-    : null;
-  const current = sampler ?? defaults;
+  const current = sampler ?? (json ? defaultSettings(json) : null);
   const info = dataset.subjects.find((s) => s.id === subject);
   const rois = info
     ? info.maskLabels.map((label) => ({ label, name: info.roiLabels[String(label)] ?? `label ${label}` }))
@@ -74,6 +72,16 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
               step={0.5}
               onChange={(value) => setSampler({ cfgScale: value })}
             />
+            {json.decoder.img2imgStrength !== undefined && (
+              <NumberField
+                label="img2img strength (1: from noise)"
+                value={current.img2imgStrength ?? 1}
+                min={0.05}
+                max={1}
+                step={0.05}
+                onChange={(value) => setSampler({ img2imgStrength: value })}
+              />
+            )}
             {sampler && (
               <button type="button" onClick={() => select({ sampler: null })}>
                 Bundle defaults
