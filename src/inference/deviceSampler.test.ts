@@ -8,6 +8,14 @@ import type { DeviceTensor } from './engine';
 const model = (x: Float32Array, t: number, tokens: Float32Array) =>
   Float32Array.from(x, (v, i) => Math.tanh(0.7 * v + 0.01 * t + tokens[i % tokens.length]!));
 
+/** The stand-in model on the fake device. */
+const onDevice =
+  (ops: HostDeviceOps, tokens: Float32Array) =>
+  async (x: DeviceTensor, t: number): Promise<DeviceTensor> => {
+    const input = ops.check(x);
+    return ops.wrap({ dims: input.dims, data: model(input.data, t, tokens) });
+  };
+
 const schedule = (parameterization: NoiseSchedule['parameterization']): NoiseSchedule => ({
   parameterization,
   alphasCumprod: Array.from({ length: 50 }, (_, i) => Math.cos(((i / 50 + 0.008) / 1.008) * (Math.PI / 2)) ** 2),
@@ -31,14 +39,10 @@ describe('the device DDIM sampler', () => {
         // As the decoder sees it under guidance: [x; x] with [tokens; 0].
         const bothTokens = new Float32Array(guidance === null ? 24 : 48);
         bothTokens.set(tokens);
-        const denoise = async (x: DeviceTensor, t: number) => {
-          const input = ops.check(x);
-          return ops.wrap({ dims: input.dims, data: model(input.data, t, bothTokens) });
-        };
         const previews: number[] = [];
         const device = await ddimSampleOnDevice(
           ops,
-          denoise,
+          onDevice(ops, bothTokens),
           { dims, data: noise },
           schedule(parameterization),
           7,
@@ -54,10 +58,7 @@ describe('the device DDIM sampler', () => {
         expect(ops.leaked()).toBe(0);
 
         const quiet = new HostDeviceOps();
-        const denoiseQuiet = async (x: DeviceTensor, t: number) => {
-          const input = quiet.check(x);
-          return quiet.wrap({ dims: input.dims, data: model(input.data, t, bothTokens) });
-        };
+        const denoiseQuiet = onDevice(quiet, bothTokens);
         await ddimSampleOnDevice(quiet, denoiseQuiet, { dims, data: noise }, schedule(parameterization), 7, guidance);
         expect([quiet.uploads, quiet.downloads, quiet.leaked()]).toEqual([1, 1, 0]);
       });
@@ -71,14 +72,10 @@ describe('the device DDIM sampler', () => {
     const tokens = Float32Array.from({ length: 8 }, (_, i) => 0.2 * Math.cos(i));
     const host = await ddimSample(async (x, t) => model(x, t, tokens), noise, schedule('v'), 10, undefined, img2img);
     const ops = new HostDeviceOps();
-    const denoise = async (x: DeviceTensor, t: number) => {
-      const input = ops.check(x);
-      return ops.wrap({ dims: input.dims, data: model(input.data, t, tokens) });
-    };
     const previews: number[] = [];
     const device = await ddimSampleOnDevice(
       ops,
-      denoise,
+      onDevice(ops, tokens),
       { dims, data: noise },
       schedule('v'),
       10,

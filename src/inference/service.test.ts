@@ -93,7 +93,7 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
 
   it('finds the trials that match an image, often its own trials first, in order of similarity', async () => {
     let own = 0;
-    for (const imageIndex of imageIndices.slice(0, 10)) {
+    for (const imageIndex of imageIndices) {
       const { matches } = await service.matchTrials(MODEL, 'subj01', imageIndex, 10);
       expect(matches).toHaveLength(10);
       expect(new Set(matches.map((m) => m.row)).size).toBe(10);
@@ -101,7 +101,7 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
         expect(matches[j - 1]!.similarity).toBeGreaterThanOrEqual(matches[j]!.similarity);
       if (matches[0]!.imageIndex === imageIndex) own++;
     }
-    // Chance: an image has 3 of the 900 trials, so 10 images put one of their own first ~0.03 times.
+    // Chance: an image has 3 of the 900 trials, so 20 images put one of their own first ~0.07 times.
     expect(own).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
