@@ -104,14 +104,14 @@ test('decodes a trial on WASM: brain, reconstruction, retrieval with the seen im
 });
 
 // SwiftShader emulates the GPU on the CPU (a full 20+20-step reconstruction takes minutes there), so
-// this run asks for 4+4 steps through the URL: it proves the WebGPU path (its sampler loop stays in
-// GPU buffers) gives WASM's picture, not its speed.
+// this run asks for 4+4 steps (img2img 0.7: 3 decoder steps run) through the URL: it proves the
+// WebGPU path (its sampler loop stays in GPU buffers) gives WASM's picture, not its speed.
 test('decodes a trial on WebGPU (SwiftShader) as on WASM, retrieving as onnxruntime-node does', async ({ browser }) => {
   test.setTimeout(360_000);
   const pixels: Buffer[] = [];
   for (const engine of ['wasm', 'webgpu']) {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`./?engine=${engine}&subject=subj01&image=${known.imageId}&steps=4,4&cfg=3`);
+    await page.goto(`./?engine=${engine}&subject=subj01&image=${known.imageId}&steps=4,4&cfg=3&i2i=0.7`);
     await expect(page.getByTestId('engine')).toContainText(engine === 'wasm' ? 'WASM' : 'WebGPU', { timeout: 60_000 });
     const image = await reconstruction(page);
     const png = (await image.getAttribute('src'))!.split(',')[1]!;
