@@ -1,6 +1,8 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
+import { REFERENCE_NET } from './src/metrics/referenceNet.ts';
+import { referenceNetOnnx } from './src/node/referenceNet.ts';
 
 // Cross-origin isolation (COOP + COEP) lets onnxruntime-web use WASM threads (SharedArrayBuffer);
 // without it ORT silently drops to one thread. Static hosts must send the same two headers.
@@ -9,10 +11,32 @@ const crossOriginIsolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The evaluation's reference network (src/metrics/referenceNet.ts): converted from the installed npm
+ * package's weights into an ONNX file of the built app (dist/reference/), and served from memory by
+ * the dev server. It is not committed: the package is its source.
+ */
+function referenceNetwork(): Plugin {
+  const path = `/${REFERENCE_NET.file}`;
+  return {
+    name: 'mindeye-reference-network',
+    configureServer(server) {
+      server.middlewares.use((request, response, next) => {
+        if (request.url?.split('?')[0] !== path) return next();
+        response.setHeader('Content-Type', 'application/octet-stream');
+        response.end(Buffer.from(referenceNetOnnx()));
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: REFERENCE_NET.file, source: referenceNetOnnx() });
+    },
+  };
+}
+
 export default defineConfig({
   // Relative asset paths, so the built app works from any folder of any static host.
   base: './',
-  plugins: [react()],
+  plugins: [react(), referenceNetwork()],
   // Names the bundle cache, so a release does not serve the previous release's cached files.
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   // ORT finds its .wasm next to its module (new URL(..., import.meta.url)); pre-bundling would move it.

@@ -197,12 +197,16 @@ test('measures in the browser what `npm run eval` measures, and exports it as CS
   // The same code on the same numbers; the stimuli are decoded by the browser here and by sharp in
   // the CLI, which may differ in the last bit of a pixel.
   for (const [i, row] of rows.entries()) {
-    for (const metric of ['pixCorr', 'ssim', 'twoWay', 'imageRetrieval', 'brainRetrieval']) {
+    for (const metric of ['pixCorr', 'ssim', 'twoWay', 'twoWayMobileNetV2', 'imageRetrieval', 'brainRetrieval']) {
       const want = expected.rows[i]![metric];
       if (typeof want !== 'number') continue;
       expect(Number(row[metric]), `${row.method} ${metric}`).toBeCloseTo(want, 2);
     }
   }
+  // The ImageNet column is there for every computed row, in the table as in the CSV.
+  for (const row of expected.rows.slice(0, 4)) expect(typeof row.twoWayMobileNetV2, String(row.name)).toBe('number');
+  await expect(table.getByRole('columnheader', { name: 'two-way (MobileNetV2, ImageNet)' })).toBeVisible();
+  await expect(table.getByRole('columnheader', { name: 'two-way (own encoder)' })).toBeVisible();
 });
 
 test('opens model bundles from a folder on this computer, and decodes with them', async ({ page }) => {

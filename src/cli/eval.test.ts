@@ -27,23 +27,29 @@ describe('npm run eval', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines.find((l) => l.startsWith('method'))).toMatch(
-      /^method\s+PixCorr\s+SSIM\s+two-way\*\s+image ret\.\s+brain ret\.$/,
+      /^method\s+PixCorr\s+SSIM\s+two-way \(own encoder\)\s+two-way \(MobileNetV2, ImageNet\)\s+image ret\.\s+brain ret\.$/,
     );
     const number = String.raw`-?\.\d{3}`;
     const percent = String.raw`\d+\.\d`;
     expect(stdout).toMatch(
-      new RegExp(String.raw`^reconstruction\s+${number}\s+${number}\s+${percent}\s+${percent}\s+${percent}$`, 'm'),
+      new RegExp(
+        String.raw`^reconstruction\s+${number}\s+${number}\s+${percent}\s+${percent}\s+${percent}\s+${percent}$`,
+        'm',
+      ),
     );
     for (const row of [
       'low-level \\(blurry\\) alone',
       'without prior',
       'ceiling \\(decoder on true-image tokens, from noise\\)',
     ]) {
-      expect(stdout).toMatch(new RegExp(String.raw`^${row}\s+${number}\s+${number}\s+${percent}\s+—\s+—$`, 'm'));
+      expect(stdout).toMatch(
+        new RegExp(String.raw`^${row}\s+${number}\s+${number}\s+${percent}\s+${percent}\s+—\s+—$`, 'm'),
+      );
     }
-    expect(stdout).toMatch(/^baseline \(test\)\s+\.125\s+\.250\s+50\.0\s+—\s+—$/m);
+    expect(stdout).toMatch(/^baseline \(test\)\s+\.125\s+\.250\s+50\.0\s+—\s+—\s+—$/m);
     expect(stdout).toContain('The fMRI data are simulated');
-    expect(stdout).toContain('mini image encoder, not CLIP');
+    expect(stdout).toContain("two-way (own encoder): on the bundle's own image encoder embedding");
+    expect(stdout).toMatch(/two-way \(MobileNetV2, ImageNet\): .*ImageNet MobileNetV2, block_10_project_BN .*nsfwjs \d+\.\d+\.\d+/);
     expect(stdout).toMatch(/^\s+decoder\s+\d+ ms total\s+[\d.]+ ms\/image$/m);
   });
 
@@ -66,8 +72,11 @@ describe('npm run eval', () => {
         if (typeof value === 'number') expect(b!.rows[i]![key]).toBeCloseTo(value, 5);
       }
     });
+    // seen | reconstruction | low-level | ceiling, 2 rows, then the notes (simulated data, ...)
     const { width, height } = await sharp(await readFile(figure)).metadata();
-    expect([width, height]).toEqual([3 * 128 + 4 * 4, 28 + 2 * 128 + 3 * 4]); // seen | reconstruction | blurry, 2 rows
+    expect(width).toBe(4 * 128 + 5 * 4);
+    expect(height).toBeGreaterThan(28 + 2 * 128 + 3 * 4 + 2 * 17);
+    for (const row of a!.rows.slice(0, 4)) expect(row.twoWayMobileNetV2, row.name as string).toBeTypeOf('number');
   });
 
   it('says what is wrong with its input, without a stack trace', async () => {

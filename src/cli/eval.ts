@@ -14,9 +14,11 @@ import { MindEyeModel, ModelLoadError } from '../inference/model';
 import { defaultSettings, checkSettings } from '../inference/pipeline';
 import { imageToTensor } from '../inference/preprocess';
 import { evaluate, tableRows } from '../metrics/evaluate';
+import { buildReferenceNet, REFERENCE_NET, ReferenceFeatures } from '../metrics/referenceNet';
 import { writeFigure } from '../node/figure';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
+import { readReferenceNetFiles } from '../node/referenceNet';
 import { createOrtNodeEngine } from '../node/ortEngine';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
 import { cliMain } from './cliMain';
@@ -144,9 +146,18 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
   const subject = chooseSubject(options.subject, Object.keys(modelJson.subjects), dataset, modelJson.id);
 
   let start = performance.now();
-  const model = await MindEyeModel.load(modelSource, createOrtNodeEngine(), { subjects: [subject] });
+  const engine = createOrtNodeEngine();
+  const model = await MindEyeModel.load(modelSource, engine, { subjects: [subject] });
   const loadMs = performance.now() - start;
+  let reference: ReferenceFeatures | null = null;
   try {
+    // The reference network is converted from the installed package's weights on every run (~0.3 s).
+    start = performance.now();
+    const files = readReferenceNetFiles();
+    const built = buildReferenceNet(files);
+    reference = await ReferenceFeatures.load(engine, built.onnx);
+    const referenceMs = performance.now() - start;
+    const referenceSource = `${files.source}, ${built.parameters.toLocaleString('en-US')} parameters up to ${REFERENCE_NET.layer}`;
     const defaults = defaultSettings(model.json);
     const settings = {
       priorSteps: options.priorSteps ?? defaults.priorSteps,
@@ -188,6 +199,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
       seed: options.seed,
       batchSize: options.batch,
       onProgress: (done, total) => log(`  ${done}/${total} reconstructed`),
+      reference,
     });
     const evalMs = performance.now() - start;
     const rows = tableRows(result.rows, modelJson, subject);
@@ -198,9 +210,14 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
       const columns = [
         { title: 'seen', images: result.images.seen },
         { title: 'reconstruction', images: result.images.reconstruction },
-        ...(result.images.blurry ? [{ title: 'blurry', images: result.images.blurry }] : []),
+        ...(result.images.blurry ? [{ title: 'low-level (blurry)', images: result.images.blurry }] : []),
+        { title: 'ceiling', images: result.images.ceiling },
       ];
-      await writeFigure(options.figure, columns, S, count);
+      const note = [
+        dataset.synthetic ? 'Simulated data: no human brain recordings.' : `Dataset ${dataset.id}.`,
+        `${modelJson.id}, ${subject}, first ${count} test images, seed ${options.seed}. Ceiling: the decoder on the true image's tokens, from noise.`,
+      ];
+      await writeFigure(options.figure, columns, S, count, note);
       log(`wrote ${options.figure} (${count} rows)`);
     }
 
@@ -209,7 +226,8 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
       dataset.synthetic
         ? `The fMRI data are simulated (dataset ${dataset.id} is synthetic): these scores describe simulated responses, not people.`
         : `Dataset ${dataset.id}.`,
-      `* two-way identification uses the bundle's own image encoder embedding (mini image encoder, not CLIP, AlexNet or Inception).`,
+      `two-way (own encoder): on the bundle's own image encoder embedding (the brain model was trained to hit it: circular).`,
+      `two-way (${REFERENCE_NET.title}): on features of a network this project did not train: Keras' ImageNet MobileNetV2, ${REFERENCE_NET.layer} output (14x14x96, flattened), images resized from ${S} to ${REFERENCE_NET.inputSize} px; weights from ${referenceSource}. Both: Pearson correlation, MindEye2's definition; chance 50%.`,
       `Retrieval: top-1 among ${result.retrievalPool} test samples (MindEye2: 300), ${result.retrievalPool < result.samples ? '30 seeded draws' : 'all of them'}; chance ${(100 / result.retrievalPool).toFixed(1)}%.`,
       `PixCorr and SSIM at ${S}x${S} px (MindEye2: 425x425); SSIM as scikit-image's (grayscale, Gaussian sigma 1.5).`,
     ];
@@ -228,7 +246,21 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
             seed: options.seed,
             retrievalPool: result.retrievalPool,
             rows,
-            timingsMs: { load: loadMs, data: dataMs, evaluate: evalMs, wall: wallMs, stages: result.timings },
+            referenceNetwork: {
+              name: REFERENCE_NET.title,
+              source: files.source,
+              layer: REFERENCE_NET.layer,
+              inputSize: REFERENCE_NET.inputSize,
+              parameters: built.parameters,
+            },
+            timingsMs: {
+              load: loadMs,
+              referenceNetwork: referenceMs,
+              data: dataMs,
+              evaluate: evalMs,
+              wall: wallMs,
+              stages: result.timings,
+            },
             notes,
           },
           null,
@@ -240,12 +272,13 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
       console.log(formatTable(rows));
       console.log(`\n${notes.join('\n')}\n`);
       console.log(
-        `engine onnxruntime-node (CPU), batch ${options.batch}; load ${loadMs.toFixed(0)} ms, data ${dataMs.toFixed(0)} ms, evaluation ${evalMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms`,
+        `engine onnxruntime-node (CPU), batch ${options.batch}; load ${loadMs.toFixed(0)} ms, reference network ${referenceMs.toFixed(0)} ms, data ${dataMs.toFixed(0)} ms, evaluation ${evalMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms`,
       );
       console.log(formatTimings(result.timings, result.samples));
     }
     return 0;
   } finally {
+    await reference?.dispose();
     await model.dispose();
   }
 }

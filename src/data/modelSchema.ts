@@ -67,6 +67,7 @@ export const metricRowSchema = z.strictObject({
   pixCorr: z.number().optional(),
   ssim: z.number().optional(),
   twoWay: z.number().optional(),
+  twoWayMobileNetV2: z.number().optional(),
   imageRetrieval: z.number().optional(),
   brainRetrieval: z.number().optional(),
   note: z.string().optional(),

@@ -62,7 +62,11 @@ export interface EvaluationResult {
 }
 
 export interface Requests {
-  init: { params: { prefer: 'auto' | Backend }; result: WebEngineInfo & { description: string } };
+  /** referenceNetUrl: where the evaluation's reference network (an ONNX file of the built app) is. */
+  init: {
+    params: { prefer: 'auto' | Backend; referenceNetUrl: string };
+    result: WebEngineInfo & { description: string };
+  };
   /** Makes a folder the user picked readable in the worker, under its key ('local:<folder>/'). */
   registerLocal: { params: { name: string; files: LocalFiles }; result: null };
   loadModel: { params: { modelUrl: string; datasetUrl: string }; result: LoadedModelInfo };

@@ -9,6 +9,7 @@ import { loadTestSet } from '../data/testSet';
 import { readJsonFile, type Problem } from '../data/validation';
 import { openRowReader } from '../data/zarrArray';
 import { evaluate, tableRows } from '../metrics/evaluate';
+import { ReferenceFeatures } from '../metrics/referenceNet';
 import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
 import { defaultSettings, latentToImage, reconstruct, startNoise } from './pipeline';
@@ -20,6 +21,12 @@ export interface ServiceIo {
   openDataset(url: string): BundleSource;
   openModel(url: string): BundleSource;
   decodeImage(bytes: Uint8Array, file: string): Promise<RgbImage>;
+  /**
+   * The reference network's ONNX bytes (src/metrics/referenceNet.ts), for the evaluation's
+   * "two-way (MobileNetV2, ImageNet)" column: the built app fetches them from its own origin, Node
+   * converts them from the installed package. Without it the column is left out.
+   */
+  readReferenceNet?(): Promise<Uint8Array>;
 }
 
 export type ProgressSink = (progress: Progress) => void;
@@ -42,6 +49,7 @@ export class InferenceService {
     string,
     Promise<{ rows: number[]; images: number[]; unit: Float32Array }>
   >();
+  private reference: Promise<ReferenceFeatures> | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -212,10 +220,12 @@ export class InferenceService {
       return { voxels: sample.voxels, image: images.slice(i * 3 * S * S, (i + 1) * 3 * S * S) };
     });
     const settings = defaultSettings(model.json);
+    const reference = await this.referenceFeatures();
     const result = await evaluate(model, subject, samples, {
       settings,
       seed: options.seed,
       batchSize: options.batch,
+      reference: reference ?? undefined,
       onProgress: (done, total) => {
         if (options.signal?.aborted) throw new Error('cancelled');
         onProgress?.({ kind: 'items', what: 'test images reconstructed', done, total });
@@ -232,6 +242,23 @@ export class InferenceService {
 
   async dispose(): Promise<void> {
     await Promise.all([...this.models.keys()].map((url) => this.releaseModel(url)));
+    const reference = this.reference;
+    this.reference = null;
+    await reference?.then((r) => r.dispose()).catch(() => undefined);
+  }
+
+  /** The reference network's session, made once; null when the io cannot read it. */
+  private async referenceFeatures(): Promise<ReferenceFeatures | null> {
+    const read = this.io.readReferenceNet?.bind(this.io);
+    if (!read) return null;
+    if (!this.reference) {
+      const loading = (async () => ReferenceFeatures.load(this.engine, await read()))();
+      loading.catch(() => {
+        if (this.reference === loading) this.reference = null;
+      });
+      this.reference = loading;
+    }
+    return this.reference;
   }
 
   private entry(modelUrl: string): { model: MindEyeModel; datasetUrl: string } {

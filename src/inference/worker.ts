@@ -5,6 +5,7 @@
 import { BundleOpener } from '../data/bundleOpener';
 import { errorText } from '../data/bundleSource';
 import { cachedFetcher } from '../data/cachedFetch';
+import { REFERENCE_NET } from '../metrics/referenceNet';
 import { ModelLoadError } from './model';
 import { CANCELLED, type Progress, type WorkerMessage, type WorkerRequest } from './protocol';
 import { InferenceService } from './service';
@@ -39,6 +40,21 @@ async function decodeImage(bytes: Uint8Array, file: string) {
   return { data, width, height, channels: 4 as const };
 }
 
+/** The reference network's ONNX file, from the app's own origin (Cache Storage after the first time). */
+async function readReferenceNet(url: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetcher(url, {});
+  } catch (error) {
+    throw new Error(`${REFERENCE_NET.file}: could not be fetched (${errorText(error)})`);
+  }
+  if (!response.ok)
+    throw new Error(
+      `${REFERENCE_NET.file}: ${response.status === 404 ? 'not found' : `HTTP ${response.status}`} (the evaluation's reference network is written by vite build)`,
+    );
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 const opener = new BundleOpener(fetcher);
 let service: InferenceService | null = null;
 const running = new Map<number, AbortController>();
@@ -55,10 +71,12 @@ async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p:
     case 'init': {
       await service?.dispose();
       const engine = await createWebEngine(request.params.prefer);
+      const { referenceNetUrl } = request.params;
       service = new InferenceService(engine, {
         openDataset: (key) => opener.dataset(key),
         openModel: (key) => opener.model(key),
         decodeImage,
+        readReferenceNet: () => readReferenceNet(referenceNetUrl),
       });
       return { ...engine.info, description: engine.description };
     }

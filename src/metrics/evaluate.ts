@@ -1,6 +1,10 @@
 // The evaluation of a model on a subject's test set, as MindEye2's Table 1: reconstructions in
 // batches through the pipeline (with the low-level and no-prior variants) and the ceiling, then the
-// metrics of each row. Runs wherever the engine does (CLI now, the app's worker later).
+// metrics of each row. Runs wherever the engine does (the CLI, the app's worker).
+//
+// Two two-way identification columns: on the bundle's own image encoder (circular: the brain model
+// was trained to hit that embedding) and on a pretrained ImageNet network this project did not train
+// (src/metrics/referenceNet.ts), when the caller gives one.
 import type { MetricRowJson, ModelJson } from '../data/modelSchema';
 import { concatBatch, tensor, type HostTensor } from '../inference/engine';
 import type { MindEyeModel } from '../inference/model';
@@ -12,6 +16,7 @@ import {
   type StageTimings,
 } from '../inference/pipeline';
 import { twoWayIdentification } from './identification';
+import type { ReferenceFeatures } from './referenceNet';
 import { pixCorr } from './pixCorr';
 import { retrievalAccuracy } from './retrievalAccuracy';
 import { ssim } from './ssim';
@@ -29,6 +34,8 @@ export interface EvalOptions {
   seed: number;
   batchSize: number;
   onProgress?: (done: number, total: number) => void;
+  /** The reference network for the "two-way (MobileNetV2, ImageNet)" column; without it the column is absent. */
+  reference?: Pick<ReferenceFeatures, 'features'>;
 }
 
 /** One table row; metrics a row does not have are absent. */
@@ -107,14 +114,28 @@ export async function evaluate(
     for (const batch of images) embeddings.push((await model.encodeImage(batch)).embedding);
     return concatBatch(embeddings).data;
   };
+  const reference = options.reference;
+  let referenceMs = 0;
+  const referenceFeatures = async (images: Float32Array) => {
+    const start = performance.now();
+    const result = await reference!.features(tensor(images, [images.length / (3 * S * S), ...imageDims]));
+    referenceMs += performance.now() - start;
+    return result;
+  };
+  const referenceTruth = reference ? await referenceFeatures(seen) : null;
   const row = async (name: string, images: HostTensor[]): Promise<MetricRow> => {
     const all = concatBatch(images).data;
-    return {
+    const metrics: MetricRow = {
       name,
       pixCorr: pixCorr(all, seen, 3 * S * S),
       ssim: ssim(all, seen, S),
       twoWay: twoWayIdentification(await features(images), truth, E),
     };
+    if (referenceTruth) {
+      const { data } = await referenceFeatures(all);
+      metrics.twoWayMobileNetV2 = twoWayIdentification(data, referenceTruth.data, referenceTruth.dim);
+    }
+    return metrics;
   };
   const accuracy = retrievalAccuracy(concatBatch(retrieval).data, truth, E, { seed: options.seed });
   const rows: MetricRow[] = [
@@ -126,7 +147,8 @@ export async function evaluate(
   ];
   if (parts.blurry.length > 0) rows.push(await row(ROW_NAMES.blurry, parts.blurry));
   rows.push(await row(ROW_NAMES.noPrior, parts.noPrior), await row(ROW_NAMES.ceiling, parts.ceiling));
-  timings['metrics (incl. image features)'] = performance.now() - featuresStart;
+  timings['metrics (incl. image features)'] = performance.now() - featuresStart - referenceMs;
+  if (reference) timings['reference network (MobileNetV2) features'] = referenceMs;
 
   return {
     rows,

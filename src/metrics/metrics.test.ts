@@ -98,15 +98,16 @@ describe('metrics CSV', () => {
         pixCorr: 0.4171,
         ssim: 0.347,
         twoWay: 0.8133,
+        twoWayMobileNetV2: 0.6125,
         imageRetrieval: 0.187,
         brainRetrieval: 0.227,
       },
       { name: 'ridge, pixels', pixCorr: 0.551, twoWay: 0.849 },
     ]);
     expect(csv).toBe(
-      'method,pixCorr,ssim,twoWay,imageRetrieval,brainRetrieval\n' +
-        'reconstruction,0.4171,0.347,0.8133,0.187,0.227\n' +
-        '"ridge, pixels",0.551,,0.849,,\n',
+      'method,pixCorr,ssim,twoWay,twoWayMobileNetV2,imageRetrieval,brainRetrieval\n' +
+        'reconstruction,0.4171,0.347,0.8133,0.6125,0.187,0.227\n' +
+        '"ridge, pixels",0.551,,0.849,,,\n',
     );
   });
 });

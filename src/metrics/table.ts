@@ -1,11 +1,13 @@
 // MindEye2 Table 1's columns and number styles (PixCorr and SSIM as decimals, two-way identification
-// and retrieval as percentages), shared by the CLI's printed table and the app's metrics panel.
+// and retrieval as percentages), shared by the CLI's printed table and the app's metrics panel. Two
+// two-way columns: on the bundle's own image encoder (circular) and on ImageNet MobileNetV2 features.
 import type { MetricRow } from './evaluate';
 
 export const METRIC_COLUMNS: { key: keyof MetricRow; title: string; percent: boolean }[] = [
   { key: 'pixCorr', title: 'PixCorr', percent: false },
   { key: 'ssim', title: 'SSIM', percent: false },
-  { key: 'twoWay', title: 'two-way*', percent: true },
+  { key: 'twoWay', title: 'two-way (own encoder)', percent: true },
+  { key: 'twoWayMobileNetV2', title: 'two-way (MobileNetV2, ImageNet)', percent: true },
   { key: 'imageRetrieval', title: 'image ret.', percent: true },
   { key: 'brainRetrieval', title: 'brain ret.', percent: true },
 ];

@@ -8,6 +8,7 @@ import { bundleOpener } from '../data/bundleFetcher';
 import { fitToDataset, readModelJson } from '../data/validateModel';
 import { TrialVoxels } from '../data/trialVoxels';
 import { InferenceClient } from '../inference/inferenceClient';
+import { REFERENCE_NET } from '../metrics/referenceNet';
 import { defaultSettings } from '../inference/pipeline';
 import { CANCELLED, WorkerError } from '../inference/protocol';
 import type { Backend } from '../inference/webEngine';
@@ -48,7 +49,8 @@ export function startEngine(prefer: 'auto' | Backend = 'auto'): Promise<void> {
   );
   const models = Object.keys(pipelineStore.getState().models);
   pipelineStore.setState({ engine: { status: 'starting' }, models: {}, runs: {} });
-  engineReady = client.request('init', { prefer }).promise.then(
+  const referenceNetUrl = new URL(REFERENCE_NET.file, document.baseURI).href;
+  engineReady = client.request('init', { prefer, referenceNetUrl }).promise.then(
     (info) => pipelineStore.setState({ engine: { status: 'ready', info } }),
     (error: unknown) => {
       pipelineStore.setState({ engine: { status: 'failed', message: errorText(error) } });

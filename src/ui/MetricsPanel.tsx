@@ -33,8 +33,9 @@ export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
       </h3>
       <p className="hint">
         MindEye2's Table 1 columns, computed here as <code>npm run eval</code> computes them. Two-way identification
-        uses the bundle's own image encoder (not CLIP). On the simulated demo data these numbers describe the
-        simulation, not human brains.
+        twice: on the bundle's own image encoder (circular: the brain model was trained to hit it) and on ImageNet
+        features of a network this project did not train (Keras' MobileNetV2 up to block 10, from the nsfwjs package,
+        served by this app). On the simulated demo data these numbers describe the simulation, not human brains.
       </p>
       <div className="settings-row">
         <label>
