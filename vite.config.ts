@@ -2,7 +2,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 import { REFERENCE_NET } from './src/metrics/referenceNet.ts';
-import { referenceNetOnnx } from './src/node/referenceNet.ts';
+import { referenceNetLicense, referenceNetOnnx } from './src/node/referenceNet.ts';
 
 // Cross-origin isolation (COOP + COEP) lets onnxruntime-web use WASM threads (SharedArrayBuffer);
 // without it ORT silently drops to one thread. Static hosts must send the same two headers.
@@ -13,8 +13,8 @@ const crossOriginIsolation = {
 
 /**
  * The evaluation's reference network (src/metrics/referenceNet.ts): converted from the installed npm
- * package's weights into an ONNX file of the built app (dist/reference/), and served from memory by
- * the dev server. It is not committed: the package is its source.
+ * package's weights into an ONNX file of the built app (dist/reference/, with the package's licence),
+ * and served from memory by the dev server. It is not committed: the package is its source.
  */
 function referenceNetwork(): Plugin {
   const path = `/${REFERENCE_NET.file}`;
@@ -29,6 +29,11 @@ function referenceNetwork(): Plugin {
     },
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: REFERENCE_NET.file, source: referenceNetOnnx() });
+      this.emitFile({
+        type: 'asset',
+        fileName: REFERENCE_NET.file.replace(/[^/]+$/, `LICENSE-${REFERENCE_NET.packageName}.txt`),
+        source: `${REFERENCE_NET.file.split('/').pop()} holds weights of the npm package ${REFERENCE_NET.packageName} (see NOTICE). Its licence:\n\n${referenceNetLicense()}`,
+      });
     },
   };
 }

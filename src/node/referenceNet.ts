@@ -45,6 +45,11 @@ export function readReferenceNetFiles(): ReferenceNetFiles {
   };
 }
 
+/** The package's licence text, shipped beside the built file (its weights are the package's). */
+export function referenceNetLicense(): string {
+  return readFileSync(join(packageRoot(), 'LICENSE'), 'utf8');
+}
+
 let built: Uint8Array | null = null;
 
 /** The reference network's ONNX bytes, converted once per process. */
