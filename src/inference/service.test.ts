@@ -6,6 +6,7 @@ import { loadTestSet } from '../data/testSet';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';
+import { referenceNetOnnx } from '../node/referenceNet';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
 import type { Progress } from './protocol';
 import { InferenceService, testImageIndices } from './service';
@@ -19,12 +20,17 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
   let service: InferenceService;
   let voxels: Float32Array[];
   let imageIndices: number[];
+  let referenceReads = 0;
 
   beforeAll(async () => {
     service = new InferenceService(createOrtNodeEngine(), {
       openDataset: (url) => new FsBundleSource(url),
       openModel: (url) => fsModelBundleSource(url),
       decodeImage: (bytes) => decodeRgbWithSharp(bytes),
+      readReferenceNet: async () => {
+        referenceReads++;
+        return referenceNetOnnx();
+      },
     });
     await service.loadModel(MODEL, DATASET);
     const dataset = JSON.parse(new TextDecoder().decode(await datasetSource.read('dataset.json')));
@@ -115,10 +121,41 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
       'ceiling (decoder on true-image tokens, from noise)',
     ]);
     expect(result.samples).toBe(6);
+    // Both two-way columns, the second on the reference network (read once, then kept).
+    for (const row of result.rows.slice(0, 4)) {
+      expect(row.twoWay, row.name).toBeTypeOf('number');
+      expect(row.twoWayMobileNetV2, row.name).toBeGreaterThanOrEqual(0);
+      expect(row.twoWayMobileNetV2, row.name).toBeLessThanOrEqual(1);
+    }
+    expect(result.timings['reference network (MobileNetV2) features']).toBeGreaterThan(0);
+    expect(referenceReads).toBe(1);
     expect(progress.some((p) => p.kind === 'items' && p.what === 'test images reconstructed' && p.done === 6)).toBe(
       true,
     );
     await service.releaseModel(MODEL);
     await expect(service.retrieve(MODEL, new Float32Array(128), 5)).rejects.toThrow(/is not loaded/);
+  }, 120_000);
+
+  it('fails an evaluation whose reference network cannot be read, with the message, and works again after', async () => {
+    let fail = true;
+    const other = new InferenceService(createOrtNodeEngine(), {
+      openDataset: (url) => new FsBundleSource(url),
+      openModel: (url) => fsModelBundleSource(url),
+      decodeImage: (bytes) => decodeRgbWithSharp(bytes),
+      readReferenceNet: async () => {
+        if (fail) throw new Error('reference/mobilenetv2-imagenet-block10.onnx: not found');
+        return referenceNetOnnx();
+      },
+    });
+    try {
+      await other.loadModel(MODEL, DATASET);
+      const options = { seed: 0, limit: 2, batch: 2 };
+      await expect(other.evaluate(MODEL, 'subj01', options)).rejects.toThrow(/block10\.onnx: not found/);
+      fail = false;
+      const result = await other.evaluate(MODEL, 'subj01', options);
+      expect(result.rows[0]!.twoWayMobileNetV2).toBeTypeOf('number');
+    } finally {
+      await other.dispose();
+    }
   }, 120_000);
 });
