@@ -9,7 +9,9 @@ import torch
 import torch.nn as nn
 
 from .diffusion import timestep_embedding
-from .image_model import Block, standardize
+from .image_model import Block, ImageConfig, standardize
+
+IMAGE = ImageConfig()  # the brain side lands in the image side's token and latent spaces
 
 
 @dataclass(frozen=True)
@@ -17,14 +19,26 @@ class BrainConfig:
     hidden: int = 256  # H
     blocks: int = 4
     dropout: float = 0.15
-    tokens: int = 64  # T
-    token_dim: int = 64  # D
-    embed_dim: int = 128  # E
-    latent_channels: int = 4  # C
-    latent_size: int = 16  # h = w
+    tokens: int = IMAGE.tokens  # T
+    token_dim: int = IMAGE.token_dim  # D
+    embed_dim: int = IMAGE.embed_dim  # E
+    latent_channels: int = IMAGE.latent_channels  # C
+    latent_size: int = IMAGE.latent_size  # h = w
+    lowlevel_channels: int = 32
     prior_width: int = 128
     prior_layers: int = 4
     prior_heads: int = 4
+
+
+class Reshape(nn.Module):
+    """[B, prod(shape)] -> [B, *shape] with constant sizes (nn.Unflatten does not export at opset 17)."""
+
+    def __init__(self, *shape: int):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(-1, *self.shape)
 
 
 class Backbone(nn.Module):
@@ -39,7 +53,13 @@ class Backbone(nn.Module):
             for _ in range(cfg.blocks)])
         self.token_head = nn.Linear(h, cfg.tokens * cfg.token_dim)
         self.retrieval_head = nn.Sequential(nn.LayerNorm(h), nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, cfg.embed_dim))
-        self.lowlevel_head = nn.Sequential(nn.LayerNorm(h), nn.Linear(h, cfg.latent_channels * cfg.latent_size ** 2))
+        # MindEye2's low-level head: a Linear to a small feature grid, then convolutions up to the latent
+        grid = cfg.latent_size // 2
+        self.lowlevel_head = nn.Sequential(
+            nn.LayerNorm(h), nn.Linear(h, cfg.lowlevel_channels * grid * grid),
+            Reshape(cfg.lowlevel_channels, grid, grid), nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(cfg.lowlevel_channels, cfg.lowlevel_channels, 3, padding=1), nn.SiLU(),
+            nn.Conv2d(cfg.lowlevel_channels, cfg.latent_channels, 3, padding=1))
 
     def forward(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = shared
@@ -47,8 +67,7 @@ class Backbone(nn.Module):
             x = x + block(x)
         c = self.cfg
         tokens = self.token_head(x).view(-1, c.tokens, c.token_dim)
-        blurry = self.lowlevel_head(x).view(-1, c.latent_channels, c.latent_size, c.latent_size)
-        return tokens, self.retrieval_head(x), blurry
+        return tokens, self.retrieval_head(x), self.lowlevel_head(x)
 
 
 class BrainModel(nn.Module):

@@ -18,7 +18,7 @@ from PIL import Image
 
 from models.dataset.config import get_profile
 from models.dataset.stimuli import caption
-from models.dataset.synthetic import ImageKey, SyntheticNSD
+from models.dataset.synthetic import SyntheticNSD
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "synthetic"
 

@@ -23,11 +23,6 @@ def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, alphas_cum
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
 
-def v_target(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, alphas_cumprod: torch.Tensor) -> torch.Tensor:
-    a = alphas_cumprod.to(x0.device)[t].view(-1, *[1] * (x0.dim() - 1))
-    return a.sqrt() * noise - (1 - a).sqrt() * x0
-
-
 def ddim_timesteps(train_steps: int, steps: int) -> list[int]:
     return [round((train_steps - 1) * (1 - i / (steps - 1))) for i in range(steps)]
 

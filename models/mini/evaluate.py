@@ -42,11 +42,30 @@ def pixcorr(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-9)).mean())
 
 
+def ssim(a: torch.Tensor, b: torch.Tensor, sigma: float = 1.5) -> float:
+    """Mean SSIM of [N,3,S,S] pairs as src/metrics/ssim.ts computes it (scikit-image's gaussian SSIM on
+    rgb2gray luminance, population covariance, the window radius cropped at the border). With the
+    border cropped, the kept pixels' windows never reach outside the image, so no padding is needed."""
+    radius = int(3.5 * sigma + 0.5)
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / sigma) ** 2)
+    taps = taps / taps.sum()
+    window = (taps[:, None] * taps[None, :])[None, None]
+    gray = torch.tensor([0.2125, 0.7154, 0.0721], dtype=torch.float64).view(1, 3, 1, 1)
+    x, y = (a.double() * gray).sum(1, keepdim=True), (b.double() * gray).sum(1, keepdim=True)
+    blur = lambda v: torch.nn.functional.conv2d(v, window)  # noqa: E731
+    mx, my = blur(x), blur(y)
+    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    score = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return float(score.mean())
+
+
 @torch.no_grad()
 def image_scores(images: torch.Tensor, truth: torch.Tensor, encoder) -> dict[str, float]:
     features = encoder(images)[1].numpy()
     true_features = encoder(truth)[1].numpy()
-    return {"pixCorr": pixcorr(images, truth), "twoWay": two_way_identification(features, true_features)}
+    return {"pixCorr": pixcorr(images, truth), "ssim": ssim(images, truth),
+            "twoWay": two_way_identification(features, true_features)}
 
 
 def retrieval_scores(brain_vectors: torch.Tensor, image_embeddings: torch.Tensor, seed: int) -> dict[str, float]:
@@ -80,6 +99,14 @@ def ceiling(image_side: dict, cfg: TrainConfig, test: TestSet) -> dict:
     return image_scores(images, truth, image_side["encoder"])
 
 
+def evaluate_image_side(cfg: TrainConfig, image_side: dict, out: Path) -> dict:
+    """The ceiling on subject 01's test images of the test bundle: the image side's own score."""
+    for part in ("encoder", "decoder"):
+        image_side[part].cpu().eval()
+    test = load_test(test_bundle(cfg, out), "subj01", image_side["config"].image_size)
+    return {"testImages": len(test.pixels), "ceiling": ceiling(image_side, cfg, test)}
+
+
 def ridge_baseline(trials: SubjectTrials, images: ImageSet, test: TestSet, image_side: dict) -> dict:
     """The foundation issue's ridge decoder (betas -> pixels), trained on the same single session."""
     x = trials.betas.astype(np.float32)
@@ -103,7 +130,7 @@ def test_bundle(cfg: TrainConfig, out: Path) -> Path:
 def evaluate_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], manifests: dict[str, dict],
                  target_trials: SubjectTrials, images: ImageSet, out: Path, log) -> dict:
     bundle = test_bundle(cfg, out)
-    for part in ("encoder", "autoencoder", "decoder"):
+    for part in ("encoder", "decoder"):
         image_side[part].cpu().eval()
     tests = {s: load_test(bundle, s, image_side["config"].image_size) for s in SHIPPED_SUBJECTS}
     report = {"testBundle": str(bundle), "bundles": {}}

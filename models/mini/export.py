@@ -7,14 +7,15 @@ import copy
 import io
 import json
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 
 from .config import SHIPPED_SUBJECTS, TrainConfig
 from .diffusion import cosine_alphas_cumprod
+from .image_model import DECODER_PARAMETERIZATION
 from .quantize import fake_quantize_linears, quantize_onnx
 from .sampling import decode_latent, sample_latent, sample_tokens
 
@@ -77,26 +78,60 @@ def git_version() -> str:
         return "unknown"
 
 
-def export_image_side(image_side: dict, cfg: TrainConfig, folder: Path) -> dict:
+IMAGE_SIDE_FORMAT = "mindeye-web/image-side@1"
+IMAGE_SIDE_VERSION = 2  # 1: learned 4x16x16 autoencoder latent, cross-attention only; 2: pixel latent, token renderer
+
+
+def total_seconds(seconds: dict[str, float | None]) -> dict:
+    """provenance.wallSeconds (the stages' training time summed) where every stage recorded it."""
+    if any(v is None for v in seconds.values()):
+        return {}
+    return {"wallSeconds": round(sum(seconds.values()))}  # type: ignore[arg-type]
+
+
+def export_image_side(image_side: dict, cfg: TrainConfig, folder: Path, hardware: str) -> dict:
+    """Writes the image side's ONNX files and returns its manifest (image-side.json, without scores):
+    the version and key every brain bundle records, and each file's quantisation."""
     folder.mkdir(parents=True, exist_ok=True)
     icfg = image_side["config"]
     g = torch.Generator().manual_seed(cfg.seed)
     image = torch.rand(2, 3, icfg.image_size, icfg.image_size, generator=g)
     z = torch.randn(2, icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
     tokens = torch.randn(2, icfg.tokens, icfg.token_dim, generator=g)
-    encoder, autoencoder, decoder = image_side["encoder"], image_side["autoencoder"], image_side["decoder"]
-    return {
+    encoder, latent, decoder = image_side["encoder"], image_side["latent"], image_side["decoder"]
+    quantization = {
         "image-encoder.onnx": export_onnx(encoder, {"image": image}, ["tokens", "embedding"],
                                           folder / "image-encoder.onnx", quantize=False),
-        "vae-decoder.onnx": export_onnx(Wrapper(autoencoder.decode, autoencoder), {"z": z}, ["image"],
+        "vae-decoder.onnx": export_onnx(Wrapper(latent.decode, latent), {"z": z}, ["image"],
                                         folder / "vae-decoder.onnx", quantize=False),
-        "decoder.onnx": export_onnx(decoder, {"z_t": z, "t": torch.tensor([999.0, 10.0]), "tokens": tokens}, ["v"],
+        "decoder.onnx": export_onnx(decoder, {"z_t": z, "t": torch.tensor([999.0, 10.0]), "tokens": tokens},
+                                    [DECODER_PARAMETERIZATION],
                                     folder / "decoder.onnx", quantize=False),
     }
+    return {"format": IMAGE_SIDE_FORMAT, "id": IMAGE_BUNDLE, "version": IMAGE_SIDE_VERSION, "key": image_side["key"], "keys": image_side["keys"],
+            "config": asdict(icfg), "latent": {"kind": "space-to-depth pixels in [-1, 1]", "scale": image_side["latent_scale"]},
+            "decoder": {"parameterization": DECODER_PARAMETERIZATION, "trainSteps": cfg.decoder_train_steps},
+            "quantization": quantization,
+            "provenance": {"profile": cfg.profile, "hardware": hardware, **total_seconds(image_side["seconds"]),
+                           "stageSeconds": image_side["seconds"],
+                           "steps": {"encoder": cfg.encoder_steps, "decoder": cfg.decoder_steps},
+                           "trainingData": f"synthetic NSD, generator profile {cfg.dataset_profile}, seed {cfg.seed}",
+                           "codeVersion": git_version(), "seed": cfg.seed}}
 
 
-def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, folder: Path,
-                 quantization_of_image_side: dict, voxel_orders: dict[str, str]) -> dict:
+def write_image_manifest(manifest: dict, folder: Path) -> None:
+    (folder / "image-side.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def read_image_manifest(folder: Path) -> dict:
+    path = folder / "image-side.json"
+    if not path.exists():
+        raise SystemExit(f"{path}: missing; export the image side first (npm run train -- --stage image)")
+    return json.loads(path.read_text())
+
+
+def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, folder: Path, image_manifest: dict,
+                 voxel_orders: dict[str, str], hardware: str) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     bcfg, icfg = brain["config"], image_side["config"]
     model, prior = brain["model"], brain["prior"]
@@ -118,7 +153,7 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
     cond = torch.randn(2, bcfg.tokens, bcfg.token_dim, generator=g)
     quantization["prior.onnx"] = export_onnx(prior, {"x_t": x_t, "t": torch.tensor([99.0, 3.0]), "cond": cond}, ["x0"],
                                              folder / "prior.onnx", quantize=False)
-    for file, entry in quantization_of_image_side.items():
+    for file, entry in image_manifest["quantization"].items():
         quantization[f"../{IMAGE_BUNDLE}/{file}"] = entry
     write_sampler_fixture(brain, image_side, cfg, folder / "parity" / "sampler.json", g)
     manifest = {
@@ -139,7 +174,7 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
         "quantization": quantization,
         "prior": {"parameterization": "x0", "trainSteps": cfg.prior_train_steps, "steps": cfg.prior_sample_steps,
                   "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.prior_train_steps)]},
-        "decoder": {"parameterization": "v", "trainSteps": cfg.decoder_train_steps, "steps": cfg.decoder_sample_steps,
+        "decoder": {"parameterization": DECODER_PARAMETERIZATION, "trainSteps": cfg.decoder_train_steps, "steps": cfg.decoder_sample_steps,
                     "maxSteps": 50, "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.decoder_train_steps)],
                     "cfgScale": cfg.cfg_scale, "maxCfgScale": 8.0, "unconditional": "zeros",
                     "img2imgStrength": cfg.img2img_strength},
@@ -148,7 +183,11 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
         "provenance": {"profile": cfg.profile, "trainingData": f"synthetic NSD, generator profile {cfg.dataset_profile}, seed {cfg.seed}",
                        "sessionsPerSubject": {s: (cfg.target_sessions if s == "subj01" else cfg.pretrain_sessions)
                                               for s in subjects},
-                       "codeVersion": git_version(), "seed": cfg.seed},
+                       "codeVersion": git_version(), "seed": cfg.seed, "hardware": hardware,
+                       # the brain stages this bundle comes from; the image side's time is in its own manifest
+                       **total_seconds(brain["seconds"]),
+                       "notes": {"imageSide": {k: image_manifest[k] for k in ("id", "version", "key")},
+                                 "stageSeconds": brain["seconds"]}},
         "scores": {},
     }
     (folder / "model.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -175,14 +214,20 @@ def write_sampler_fixture(brain: dict, image_side: dict, cfg: TrainConfig, path:
         "atol": 2e-3}))
 
 
-def export_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], out: Path, log) -> dict[str, dict]:
-    for part in ("encoder", "autoencoder", "decoder"):
+def export_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], out: Path, log,
+               hardware: str) -> dict[str, dict]:
+    """The brain bundles, pointing at the image side exported in out/mini-image (which must be this one)."""
+    for part in ("encoder", "decoder"):
         image_side[part].cpu()
-    quantization = export_image_side(image_side, cfg, out / IMAGE_BUNDLE)
+    image_manifest = read_image_manifest(out / IMAGE_BUNDLE)
+    if image_manifest["key"] != image_side["key"]:
+        raise SystemExit(f"{out / IMAGE_BUNDLE / 'image-side.json'}: image side {image_manifest['key']}, but the brain "
+                         f"models were trained on {image_side['key']}")
     voxel_orders = {s: "c" for brain in brains.values() for s in brain["model"].adapters}
     manifests = {}
     for name, brain in brains.items():
         brain["model"].cpu(), brain["prior"].cpu()
-        manifests[name] = export_brain(name, brain, image_side, cfg, out / name, quantization, voxel_orders)
+        manifests[name] = export_brain(name, brain, image_side, cfg, out / name, image_manifest, voxel_orders,
+                                       hardware)
         log("exported", bundle=name, subjects=list(manifests[name]["subjects"]))
     return manifests

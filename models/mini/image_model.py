@@ -1,6 +1,7 @@
 """Image side of the mini family, standing in for OpenCLIP ViT-bigG + SDXL unCLIP:
 an image encoder (spatial tokens + pooled embedding), a caption encoder to train it against,
-a latent autoencoder, and a diffusion decoder that turns tokens back into the latent."""
+a token renderer that rebuilds the image from the tokens, and a diffusion decoder that turns tokens
+back into the image (in a space-to-depth pixel latent)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,22 +16,26 @@ from .diffusion import timestep_embedding
 @dataclass(frozen=True)
 class ImageConfig:
     image_size: int = 64  # S
-    patch: int = 8  # T = (S / patch)^2 tokens
+    patch: int = 8  # T = (S / patch)^2 tokens, one per cell of the token grid
     width: int = 96  # encoder transformer width
     layers: int = 3
     heads: int = 4
     token_dim: int = 64  # D
     embed_dim: int = 128  # E
     vocab: int = 128  # caption words (bag of words)
-    latent_channels: int = 4  # C
+    latent_channels: int = 48  # C = 3 (S/h)^2: the pixels of each 4x4 block (PixelLatent)
     latent_size: int = 16  # h = w
-    ae_width: int = 64
+    renderer_width: int = 64
     unet_width: int = 48
     unet_heads: int = 4
 
     @property
     def tokens(self) -> int:
         return (self.image_size // self.patch) ** 2
+
+    @property
+    def grid(self) -> int:
+        return self.image_size // self.patch
 
 
 class Attention(nn.Module):
@@ -98,30 +103,35 @@ def standardize(x: torch.Tensor) -> torch.Tensor:
 
 
 class ImageEncoder(nn.Module):
-    """ViT: tokens [B,T,D] (layer-normalised, so diffusion over them starts at unit scale) and a
-    pooled embedding [B,E]. A patch-reconstruction head keeps low-level detail in the tokens."""
+    """Conv stem (S -> S/patch) + ViT: tokens [B,T,D] on the patch grid (standardised per token, so
+    diffusion over them starts at unit scale) and a pooled embedding [B,E].
+
+    The tokens are trained to be complete (TokenRenderer rebuilds the image from them)
+    as well as semantic (the embedding is trained against the captions): MindEye2's bigG tokens have
+    both properties, and the decoder can only give back what the tokens hold. A strided conv stem
+    keeps edges that a linear patch embedding of 8x8x3 pixels into the width would lose."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
         self.cfg = cfg
-        self.patchify = nn.Conv2d(3, cfg.width, cfg.patch, stride=cfg.patch)
-        self.position = nn.Parameter(torch.randn(1, cfg.tokens, cfg.width) * 0.02)
-        self.blocks = nn.Sequential(*[Block(cfg.width, cfg.heads, cfg.tokens) for _ in range(cfg.layers)])
-        self.norm = nn.LayerNorm(cfg.width)
-        self.to_tokens = nn.Linear(cfg.width, cfg.token_dim)
-        self.to_embedding = nn.Linear(cfg.width, cfg.embed_dim)
-        self.patch_decoder = nn.Linear(cfg.token_dim, cfg.patch * cfg.patch * 3)
+        w = cfg.width
+        stem: list[nn.Module] = []
+        channels, size = 3, cfg.image_size
+        while size > cfg.grid:
+            out = w if size // 2 == cfg.grid else max(32, w // (size // 2 // cfg.grid))
+            stem += [nn.Conv2d(channels, out, 3, stride=2, padding=1), nn.SiLU()]
+            channels, size = out, size // 2
+        self.stem = nn.Sequential(*stem[:-1])
+        self.position = nn.Parameter(torch.randn(1, cfg.tokens, w) * 0.02)
+        self.blocks = nn.Sequential(*[Block(w, cfg.heads, cfg.tokens) for _ in range(cfg.layers)])
+        self.norm = nn.LayerNorm(w)
+        self.to_tokens = nn.Linear(w, cfg.token_dim)
+        self.to_embedding = nn.Linear(w, cfg.embed_dim)
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.patchify(image * 2 - 1).reshape(-1, self.cfg.width, self.cfg.tokens).transpose(1, 2) + self.position
+        x = self.stem(image * 2 - 1).reshape(-1, self.cfg.width, self.cfg.tokens).transpose(1, 2) + self.position
         x = self.norm(self.blocks(x))
         return standardize(self.to_tokens(x)), self.to_embedding(x.mean(1))
-
-    def reconstruct_patches(self, tokens: torch.Tensor) -> torch.Tensor:
-        """tokens [B,T,D] -> image [B,3,S,S] (the auxiliary low-level objective)."""
-        b, p, g = tokens.shape[0], self.cfg.patch, self.cfg.image_size // self.cfg.patch
-        patches = self.patch_decoder(tokens).view(b, g, g, 3, p, p)
-        return patches.permute(0, 3, 1, 4, 2, 5).reshape(b, 3, g * p, g * p)
 
 
 class CaptionEncoder(nn.Module):
@@ -136,30 +146,70 @@ class CaptionEncoder(nn.Module):
         return self.mlp(self.words(words, offsets))
 
 
-def _conv_block(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1), nn.SiLU())
+class ConvBlock(nn.Module):
+    """Residual 3x3 conv pair without normalisation (the renderer is small and deterministic;
+    no batch statistics to carry into ONNX)."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.silu(self.skip(x) + self.body(x))
 
 
-class Autoencoder(nn.Module):
-    """3 x S x S <-> C x h x w (4x downsampling). Every convolution runs at the latent's resolution
-    (patchify in, transposed-conv patches out), which keeps training cheap on a CPU."""
+def _upsample(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU())
+
+
+class PixelLatent(nn.Module):
+    """The decoder's latent is the image itself, rearranged: 3 x S x S <-> C x h x w with C = 3 (S/h)^2
+    (space-to-depth, pixels in [-1, 1]), as DALL-E 2's unCLIP decoder diffuses 64 px pixels.
+
+    The first image side's learned 4 x 16 x 16 autoencoder latent was blurry (the decoder on true
+    tokens reached PixCorr .41), and a sharp one needs convolutions at 32 and 64 px that 2 CPU cores
+    cannot train in the budget (measured: 2.8 s a batch of 64 for the smallest we tried). This latent
+    is exact, so the ceiling is set by the tokens and the decoder alone, and every convolution still
+    runs at h x w."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
-        w = cfg.ae_width
-        self.encoder = nn.Sequential(
-            nn.Conv2d(3, w, 4, stride=4), nn.SiLU(), _conv_block(w, w), _conv_block(w, w),
-            nn.Conv2d(w, cfg.latent_channels, 1))
-        self.decoder = nn.Sequential(
-            nn.Conv2d(cfg.latent_channels, w, 3, padding=1), nn.SiLU(), _conv_block(w, w), _conv_block(w, w),
-            nn.ConvTranspose2d(w, w // 2, 2, stride=2), nn.SiLU(), nn.Conv2d(w // 2, w // 2, 3, padding=1), nn.SiLU(),
-            nn.ConvTranspose2d(w // 2, 3, 2, stride=2))
+        self.cfg = cfg
+        self.block = cfg.image_size // cfg.latent_size
+        assert cfg.latent_channels == 3 * self.block ** 2, "latent_channels must be 3 (S/h)^2"
 
     def encode(self, image: torch.Tensor) -> torch.Tensor:
-        return self.encoder(image * 2 - 1)
+        b, h = self.block, self.cfg.latent_size
+        x = (image * 2 - 1).reshape(-1, 3, h, b, h, b).permute(0, 1, 3, 5, 2, 4)
+        return x.reshape(-1, self.cfg.latent_channels, h, h)
 
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decoder(latent))
+        b, h, s = self.block, self.cfg.latent_size, self.cfg.image_size
+        x = latent.reshape(-1, 3, b, b, h, h).permute(0, 1, 4, 2, 5, 3).reshape(-1, 3, s, s)
+        return torch.clamp((x + 1) / 2, 0, 1)
+
+
+class TokenRenderer(nn.Module):
+    """tokens [B,T,D] -> latent [B,C,h,w]: the deterministic map from the token grid back to the
+    image. Trained with the encoder (it is what makes the tokens complete), then the
+    decoder's starting point: its x0 is this rendering plus what diffusion adds."""
+
+    def __init__(self, cfg: ImageConfig):
+        super().__init__()
+        self.cfg = cfg
+        w = cfg.renderer_width
+        layers: list[nn.Module] = [nn.Conv2d(cfg.token_dim, w, 3, padding=1), nn.SiLU(), ConvBlock(w, w)]
+        size = cfg.grid
+        while size < cfg.latent_size:
+            layers += [_upsample(w, w), ConvBlock(w, w)]
+            size *= 2
+        layers += [ConvBlock(w, w), nn.Conv2d(w, cfg.latent_channels, 3, padding=1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        g = self.cfg.grid
+        return self.net(tokens.transpose(1, 2).reshape(-1, self.cfg.token_dim, g, g))
 
 
 class GroupNorm(nn.GroupNorm):
@@ -208,16 +258,25 @@ class CrossAttention(nn.Module):
         return x + self.attn(q, tokens).transpose(1, 2).reshape(-1, c, s, s)
 
 
+DECODER_PARAMETERIZATION = "x0"  # what TokenDecoder predicts (model.json decoder.parameterization)
+
+
 class TokenDecoder(nn.Module):
-    """UNet over the latent (16 -> 8 -> 16) with cross-attention to the tokens; predicts v."""
+    """The unCLIP stand-in: predicts the clean latent x0 from z_t, t and the tokens.
+
+    x0 = renderer(tokens) + UNet(z_t, renderer(tokens), t, tokens): the token grid conditions the
+    UNet spatially (the rendering is concatenated to z_t) and through cross-attention, and the UNet's
+    last convolution starts at zero, so training begins from the renderer's deterministic
+    reconstruction and diffusion only learns what the tokens leave open."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
-        w, td, size, tokens = cfg.unet_width, cfg.token_dim, cfg.latent_size, cfg.tokens
+        w, td, size, tokens, c = cfg.unet_width, cfg.token_dim, cfg.latent_size, cfg.tokens, cfg.latent_channels
+        self.renderer = TokenRenderer(cfg)
         self.time_dim = 4 * w
         self.time_mlp = nn.Sequential(nn.Linear(w, self.time_dim), nn.SiLU(), nn.Linear(self.time_dim, self.time_dim))
         self.token_proj = nn.Sequential(nn.LayerNorm(td), nn.Linear(td, td))
-        self.stem = nn.Conv2d(cfg.latent_channels, w, 3, padding=1)
+        self.stem = nn.Conv2d(2 * c, w, 3, padding=1)
         half = size // 2
         self.down1 = ResBlock(w, w, self.time_dim, size)
         self.attn1 = CrossAttention(w, td, cfg.unet_heads, size, tokens)
@@ -228,13 +287,16 @@ class TokenDecoder(nn.Module):
         self.upsample = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2 * w, w, 3, padding=1))
         self.up1 = ResBlock(2 * w, w, self.time_dim, size)
         self.attn2 = CrossAttention(w, td, cfg.unet_heads, size, tokens)
-        self.out = nn.Sequential(GroupNorm(8, w, size), nn.SiLU(), nn.Conv2d(w, cfg.latent_channels, 3, padding=1))
+        self.out = nn.Sequential(GroupNorm(8, w, size), nn.SiLU(), nn.Conv2d(w, c, 3, padding=1))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.zeros_(self.out[-1].bias)
         self.width = w
 
     def forward(self, z_t: torch.Tensor, t: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        base = self.renderer(tokens)
         time = self.time_mlp(timestep_embedding(t, self.width))
-        tokens = self.token_proj(tokens)
-        h1 = self.attn1(self.down1(self.stem(z_t), time), tokens)
-        h = self.mid2(self.mid_attn(self.mid1(self.downsample(h1), time), tokens), time)
-        h = self.attn2(self.up1(torch.cat([self.upsample(h), h1], 1), time), tokens)
-        return self.out(h)
+        context = self.token_proj(tokens)
+        h1 = self.attn1(self.down1(self.stem(torch.cat([z_t, base], 1)), time), context)
+        h = self.mid2(self.mid_attn(self.mid1(self.downsample(h1), time), context), time)
+        h = self.attn2(self.up1(torch.cat([self.upsample(h), h1], 1), time), context)
+        return base + self.out(h)

@@ -6,6 +6,7 @@ import torch
 
 from .config import TrainConfig
 from .diffusion import cosine_alphas_cumprod, ddim_sample, guided
+from .image_model import DECODER_PARAMETERIZATION
 
 
 @torch.no_grad()
@@ -21,10 +22,10 @@ def sample_latent(image_side: dict, tokens: torch.Tensor, noise: torch.Tensor, c
     """The decoder's latent (scaled, as the sampler returns it) for `tokens`, with guidance; from
     `start` (the backbone's blurry latent) at cfg.img2img_strength when given."""
     return ddim_sample(guided(image_side["decoder"], tokens, cfg.cfg_scale), noise,
-                       cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, "v",
+                       cosine_alphas_cumprod(cfg.decoder_train_steps), cfg.decoder_sample_steps, DECODER_PARAMETERIZATION,
                        start, cfg.img2img_strength)
 
 
 @torch.no_grad()
 def decode_latent(image_side: dict, latent: torch.Tensor) -> torch.Tensor:
-    return image_side["autoencoder"].decode(latent / image_side["latent_scale"])
+    return image_side["latent"].decode(latent / image_side["latent_scale"])

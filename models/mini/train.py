@@ -1,7 +1,7 @@
 """Train the mini family: python3 -m models.mini.train --profile <smoke|cpu|gpu> --out DIR
 
 Stages (each checkpointed in --work, so a cut-off run resumes where it stopped):
-  image     image encoder (+ caption encoder), autoencoder, token-conditioned diffusion decoder
+  image     image encoder (+ caption encoder) with the token renderer, token-conditioned diffusion decoder
   pretrain  shared-subject brain model + prior on subjects 02-08
   finetune  the pretrained backbone with a new adapter and a new prior, on subject 01's single session
   alone     the same model trained from scratch on subject 01's single session (the baseline)
@@ -23,6 +23,7 @@ import math
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -31,18 +32,22 @@ import torch.nn.functional as F
 from .brain_model import BrainConfig, BrainModel, Prior
 from .config import PRETRAIN_SUBJECTS, TARGET_SUBJECT, TrainConfig, describe, get_config
 from .data import ImageSet, SubjectTrials, build_vocabulary, load_training, words
-from .diffusion import add_noise, cosine_alphas_cumprod, v_target
-from .evaluate import evaluate_all
-from .export import export_all
-from .image_model import Autoencoder, CaptionEncoder, ImageConfig, ImageEncoder, TokenDecoder
+from .diffusion import add_noise, cosine_alphas_cumprod
+from .evaluate import evaluate_all, evaluate_image_side
+from .export import IMAGE_BUNDLE, export_all, export_image_side, write_image_manifest
+from .image_model import CaptionEncoder, ImageConfig, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
+from .onnx_weights import load_exported
 
 
 class Log:
     def __init__(self, path: Path):
         self.path, self.start = path, time.time()
 
+    def elapsed(self) -> float:
+        return time.time() - self.start
+
     def __call__(self, message: str, **values: object) -> None:
-        record = {"seconds": round(time.time() - self.start, 1), "message": message, **values}
+        record = {"seconds": round(self.elapsed(), 1), "message": message, **values}
         print(json.dumps(record), flush=True)
         with self.path.open("a") as f:
             f.write(json.dumps(record) + "\n")
@@ -64,10 +69,13 @@ class Stage:
     `settings` is everything else the result depends on (data, hyper-parameters, the keys of earlier
     stages); with the step count, learning rate and parameter shapes it makes the stage's `key`, which
     names the checkpoint: a checkpoint of other settings is never resumed. `lr_scales` scales the
-    learning rate of the parameters whose names ("model.backbone.…") start with a key."""
+    learning rate of the parameters whose names ("model.backbone.…") start with a key. A `frozen`
+    stage must already be trained: it is loaded from its checkpoint or, where there is none,
+    `exported(key)` may load it from the shipped ONNX files (True when it did); never trained again."""
 
     def __init__(self, name: str, modules: dict[str, torch.nn.Module], total: int, lr: float, cfg: TrainConfig,
-                 work: Path, log: Log, settings: dict, lr_scales: dict[str, float] | None = None):
+                 work: Path, log: Log, settings: dict, lr_scales: dict[str, float] | None = None,
+                 frozen: bool = False, exported: Callable[[str], bool] | None = None):
         self.name, self.modules, self.total, self.lr, self.cfg, self.log = name, modules, total, lr, cfg, log
         shapes = {f"{k}.{n}": list(p.shape) for k, m in modules.items() for n, p in m.state_dict().items()}
         self.settings = {"stage": name, "steps": total, "lr": lr, "weight_decay": cfg.weight_decay, "bf16": cfg.bf16,
@@ -84,22 +92,40 @@ class Stage:
         self.optimizer = torch.optim.AdamW([{"params": p, "lr_scale": s} for s, p in groups.items()], lr=lr,
                                            weight_decay=cfg.weight_decay)
         self.step = 0
+        self.seconds: float | None = 0.0  # training time in earlier processes (None: not recorded)
+        self._first: float | None = None
+        self._last: float | None = None
         if self.path.exists():
             state = torch.load(self.path, map_location=cfg.device)
             for key, module in modules.items():
                 module.load_state_dict(state["modules"][key])
             self.optimizer.load_state_dict(state["optimizer"])  # its param groups keep their lr_scale
             self.step = state["step"]
+            self.seconds = state.get("seconds")
             torch.set_rng_state(state["rng"])
             log(f"{name}: resumed", step=self.step, key=self.key)
         elif (work / f"{name}.pt").exists() or any(work.glob(f"{name}-*.pt")):
             log(f"{name}: settings changed, training again", key=self.key)
+        if frozen and not self.done and exported is not None and exported(self.key):
+            self.step, self.seconds = self.total, None
+            log(f"{name}: loaded from the exported image side", key=self.key)
+        if frozen and not self.done:
+            raise SystemExit(f"{name}: {self.path} holds no finished training of these settings; train the image side "
+                             f"first (npm run train -- --profile {cfg.profile} --stage image)")
 
     @property
     def done(self) -> bool:
         return self.step >= self.total
 
+    @property
+    def trained_seconds(self) -> float | None:
+        """Wall time spent in update() over every process that trained this stage."""
+        if self.seconds is None:
+            return None
+        return self.seconds + (self._last - self._first if self._first is not None and self._last is not None else 0)
+
     def update(self, loss: torch.Tensor, **metrics: float) -> None:
+        self._first = self._first or time.time()
         for group in self.optimizer.param_groups:
             group["lr"] = schedule(self.step, self.total, self.lr) * group["lr_scale"]
         self.optimizer.zero_grad(set_to_none=True)
@@ -107,6 +133,7 @@ class Stage:
         torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
         self.optimizer.step()
         self.step += 1
+        self._last = time.time()
         if self.step % max(1, self.total // 10) == 0 or self.step == self.total:
             self.log(f"{self.name}", step=self.step, loss=round(float(loss), 5), **{k: round(v, 5) for k, v in metrics.items()})
         if self.step % self.cfg.checkpoint_every == 0 or self.step == self.total:
@@ -116,7 +143,7 @@ class Stage:
         tmp = self.path.with_suffix(".tmp")
         torch.save({"modules": {k: m.state_dict() for k, m in self.modules.items()},
                     "optimizer": self.optimizer.state_dict(), "step": self.step, "rng": torch.get_rng_state(),
-                    "settings": self.settings}, tmp)
+                    "settings": self.settings, "seconds": self.trained_seconds}, tmp)
         tmp.replace(self.path)
 
 
@@ -149,11 +176,43 @@ def sessions_of(cfg: TrainConfig) -> dict[str, int]:
     return {s: cfg.pretrain_sessions for s in PRETRAIN_SUBJECTS} | {TARGET_SUBJECT: cfg.target_sessions}
 
 
-def train_image_side(cfg: TrainConfig, images: ImageSet, work: Path, log: Log) -> dict:
+def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return x[..., 1:, :] - x[..., :-1, :], x[..., :, 1:] - x[..., :, :-1]
+
+
+def edge_aware_l1(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 on pixels plus L1 on their horizontal and vertical differences: MSE alone lets edges go
+    soft, and edges are most of what SSIM sees."""
+    (py, px), (ty, tx) = image_gradients(predicted), image_gradients(target)
+    return F.l1_loss(predicted, target) + F.l1_loss(py, ty) + F.l1_loss(px, tx)
+
+
+def image_settings(cfg: TrainConfig, icfg: ImageConfig) -> dict:
+    """What both image-side stages depend on: they draw batches of all the training images."""
+    return {"data": cfg.dataset_profile, "sessions": sessions_of(cfg), "image_batch": cfg.image_batch,
+            "image": asdict(icfg)}
+
+
+def from_export(folder: Path, stage: str, modules: dict[str, torch.nn.Module]) -> Callable[[str], bool]:
+    """Loads `modules` ({ONNX file: module}) from the exported image side in `folder` if its
+    image-side.json says it was exported from the checkpoint of this stage key."""
+    def load(key: str) -> bool:
+        manifest = folder / "image-side.json"
+        if not manifest.exists() or json.loads(manifest.read_text()).get("keys", {}).get(stage) != key:
+            return False
+        for file, module in modules.items():
+            load_exported(module, folder / file)
+        return True
+    return load
+
+
+def train_image_encoder(cfg: TrainConfig, images: ImageSet, work: Path, log: Log, frozen: bool = False,
+                        exported: Path | None = None) -> dict:
+    """The first half of the frozen foundation: the image encoder with the token renderer (tokens
+    semantic through the captions, complete through the renderer), and every training image's tokens,
+    embedding and latent, which is all the brain models train on."""
     icfg = ImageConfig()
-    # every stage here draws batches of all the training images, from one generator
-    common = {"data": cfg.dataset_profile, "sessions": sessions_of(cfg), "image_batch": cfg.image_batch,
-              "image": asdict(icfg)}
+    common = image_settings(cfg, icfg)
     device = cfg.device
     pixels = torch.from_numpy(images.pixels).permute(0, 3, 1, 2).contiguous()
     vocabulary = build_vocabulary(images.captions, icfg.vocab)
@@ -164,44 +223,56 @@ def train_image_side(cfg: TrainConfig, images: ImageSet, work: Path, log: Log) -
     def batch_indices() -> torch.Tensor:
         return torch.randint(len(pixels), (cfg.image_batch,), generator=generator)
 
+    latent = PixelLatent(icfg)
+    with torch.no_grad():
+        latent_scale = float(1 / latent.encode(pixels[:512]).std())
+
     encoder, captions = ImageEncoder(icfg).to(device), CaptionEncoder(icfg).to(device)
-    stage = Stage("image-encoder", {"encoder": encoder, "captions": captions}, cfg.encoder_steps, cfg.image_lr, cfg, work,
-                  log, common)
+    renderer = TokenRenderer(icfg).to(device)
+    stage = Stage("image-encoder", {"encoder": encoder, "captions": captions, "renderer": renderer}, cfg.encoder_steps,
+                  cfg.image_lr, cfg, work, log, common, frozen=frozen,
+                  exported=exported and from_export(exported, "image-encoder", {"image-encoder.onnx": encoder}))
     encoder_key = stage.key
     while not stage.done:
         idx = batch_indices()
         x = pixels[idx].to(device)
         flat = [caption_ids[i] for i in idx.tolist()]
         offsets = torch.tensor([0] + [len(c) for c in flat[:-1]]).cumsum(0).to(device)
+        z0 = latent.encode(x) * latent_scale
         with autocast(cfg):
             tokens, embedding = encoder(x)
             text = captions(torch.tensor([w for c in flat for w in c], device=device), offsets)
             clip = contrastive(embedding.float(), text.float(), 0.07)
-            patches = F.mse_loss(encoder.reconstruct_patches(tokens).float(), x)
-        stage.update(clip + 10 * patches, clip=float(clip), patch_mse=float(patches))
+            rendered = renderer(tokens).float()
+            latent_mse = F.mse_loss(rendered, z0)
+            pixel = edge_aware_l1(latent.decode(rendered / latent_scale).float(), x)
+        stage.update(clip + latent_mse + pixel, clip=float(clip), latent_mse=float(latent_mse), pixel=float(pixel))
 
-    autoencoder = Autoencoder(icfg).to(device)
-    stage = Stage("autoencoder", {"autoencoder": autoencoder}, cfg.autoencoder_steps, cfg.image_lr, cfg, work, log,
-                  {**common, "after": encoder_key})
-    autoencoder_key = stage.key
-    while not stage.done:
-        x = pixels[batch_indices()].to(device)
-        with autocast(cfg):
-            latent = autoencoder.encode(x)
-            l1 = F.l1_loss(autoencoder.decode(latent).float(), x)
-            reg = 1e-4 * latent.float().pow(2).mean()
-        stage.update(l1 + reg, l1=float(l1))
+    encoder.eval()
+    tokens, embeddings, latents = encode_images(encoder, latent, pixels, cfg)
+    return {"config": icfg, "encoder": encoder, "captions": captions, "renderer": renderer, "latent": latent,
+            "latent_scale": latent_scale, "vocabulary": vocabulary, "tokens": tokens, "embeddings": embeddings,
+            "latents": latents, "key": encoder_key, "keys": {"image-encoder": encoder_key},
+            "seconds": {"image-encoder": stage.trained_seconds}}
 
-    encoder.eval(), autoencoder.eval()
-    tokens, embeddings, latents = encode_images(encoder, autoencoder, pixels, cfg)
-    latent_scale = float(1 / latents.std())
+
+def train_decoder(cfg: TrainConfig, image_side: dict, work: Path, log: Log, frozen: bool = False,
+                  exported: Path | None = None) -> None:
+    """The second half: the token-conditioned diffusion decoder, started from the renderer; adds
+    image_side["decoder"]."""
+    icfg, device = image_side["config"], cfg.device
+    tokens, latents, latent_scale, latent = (image_side[k] for k in ("tokens", "latents", "latent_scale", "latent"))
+    generator = torch.Generator().manual_seed(cfg.seed + 3)
     alphas = cosine_alphas_cumprod(cfg.decoder_train_steps)
     decoder = TokenDecoder(icfg).to(device)
+    decoder.renderer.load_state_dict(image_side["renderer"].state_dict())
     stage = Stage("decoder", {"decoder": decoder}, cfg.decoder_steps, cfg.image_lr / 2, cfg, work, log,
-                  {**common, "after": autoencoder_key, "decoder_train_steps": cfg.decoder_train_steps,
-                   "cfg_dropout": cfg.cfg_dropout})
+                  {**image_settings(cfg, icfg), "after": image_side["key"], "decoder_train_steps": cfg.decoder_train_steps,
+                   "cfg_dropout": cfg.cfg_dropout}, frozen=frozen,
+                  exported=exported and from_export(exported, "decoder", {"decoder.onnx": decoder}))
+    image_side["keys"]["decoder"] = stage.key
     while not stage.done:
-        idx = batch_indices()
+        idx = torch.randint(len(tokens), (cfg.image_batch,), generator=generator)
         z0 = latents[idx].to(device) * latent_scale
         cond = tokens[idx].to(device).float()
         drop = torch.rand(len(idx), generator=generator) < cfg.cfg_dropout
@@ -209,21 +280,20 @@ def train_image_side(cfg: TrainConfig, images: ImageSet, work: Path, log: Log) -
         t = torch.randint(cfg.decoder_train_steps, (len(idx),), generator=generator).to(device)
         noise = torch.randn(z0.shape, generator=generator).to(device)
         with autocast(cfg):
-            out = decoder(add_noise(z0, noise, t, alphas), t.float(), cond)
-            loss = F.mse_loss(out.float(), v_target(z0, noise, t, alphas))
-        stage.update(loss)
-    decoder.eval()
-    return {"config": icfg, "encoder": encoder, "captions": captions, "autoencoder": autoencoder, "decoder": decoder,
-            "latent_scale": latent_scale, "vocabulary": vocabulary, "tokens": tokens, "embeddings": embeddings,
-            "latents": latents, "key": autoencoder_key}
+            x0 = decoder(add_noise(z0, noise, t, alphas), t.float(), cond).float()
+        mse = F.mse_loss(x0, z0)
+        pixel = edge_aware_l1(latent.decode(x0 / latent_scale), latent.decode(z0 / latent_scale))
+        stage.update(mse + pixel, mse=float(mse), pixel=float(pixel))
+    image_side["decoder"] = decoder.eval()
+    image_side["seconds"]["decoder"] = stage.trained_seconds
 
 
 @torch.no_grad()
-def encode_images(encoder: ImageEncoder, autoencoder: Autoencoder, pixels: torch.Tensor, cfg: TrainConfig):
+def encode_images(encoder: ImageEncoder, latent: PixelLatent, pixels: torch.Tensor, cfg: TrainConfig):
     tokens, embeddings, latents = [], [], []
     for chunk in pixels.split(256):
         t, e = encoder(chunk.to(cfg.device))
-        tokens.append(t.half().cpu()), embeddings.append(e.cpu()), latents.append(autoencoder.encode(chunk.to(cfg.device)).cpu())
+        tokens.append(t.half().cpu()), embeddings.append(e.cpu()), latents.append(latent.encode(chunk).cpu())
     return torch.cat(tokens), torch.cat(embeddings), torch.cat(latents)
 
 
@@ -257,7 +327,7 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
     settings = {"data": cfg.dataset_profile, "sessions": {s: sessions[s] for s in trials}, "brain": asdict(bcfg),
                 "images": image_side["key"], "start_from": start_from and {"backbone": start_from["key"]},
                 **{k: getattr(cfg, k) for k in ("brain_batch", "prior_batch", "mixco_fraction", "temperature",
-                                                "prior_train_steps")}}
+                                                "clip_weight", "prior_train_steps")}}
     stage = Stage(name, {"model": model, "prior": prior}, steps, cfg.brain_lr, cfg, work, log, settings, lr_scales)
     model.train(), prior.train()
     while not stage.done:
@@ -294,36 +364,66 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
                 e = F.normalize(target_embedding, dim=-1)
                 soft = F.softmax(e @ e.T / cfg.temperature, -1)
                 clip_loss = contrastive(retrieval.float(), target_embedding, cfg.temperature, soft_targets=soft)
-            loss = prior_loss + token_loss + 0.1 * clip_loss + lowlevel
+            loss = prior_loss + token_loss + cfg.clip_weight * clip_loss + lowlevel
         stage.update(loss, prior=float(prior_loss), tokens=float(token_loss), clip=float(clip_loss), lowlevel=float(lowlevel))
     model.eval(), prior.eval()
-    return {"model": model, "prior": prior, "config": bcfg, "key": stage.key}
+    seconds = {**(start_from["seconds"] if start_from else {}), name: stage.trained_seconds}
+    return {"model": model, "prior": prior, "config": bcfg, "key": stage.key, "seconds": seconds}
 
 
-def run(cfg: TrainConfig, out: Path, work: Path) -> None:
+STAGES = ("image", "brain", "all")
+
+
+def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
+    """`image` trains (or resumes) and exports the image side alone; `brain` trains the brain models on
+    the image side already trained in `work` (it refuses to train that again; the decoder only has to
+    be finished when the brain models are, so the two can train side by side) and leaves the exported
+    image side as it is; `all` does both."""
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     log = Log(out / "train-log.jsonl")
-    log("config", **describe(cfg), torch=torch.__version__, threads=torch.get_num_threads())
+    log("config", stage=stage, **describe(cfg), torch=torch.__version__, threads=torch.get_num_threads(),
+        hardware=hardware())
     images, trials = load_training(cfg.dataset_profile, cfg.seed, sessions_of(cfg), ImageConfig().image_size, cfg.workers)
     log("data", images=len(images.pixels), trials={s: int(t.betas.shape[0]) for s, t in trials.items()})
-    image_side = train_image_side(cfg, images, work, log)
+    shipped = out / IMAGE_BUNDLE  # --stage brain on a machine without the checkpoints loads these files
+    image_side = train_image_encoder(cfg, images, work, log, frozen=stage == "brain", exported=shipped)
+    if stage != "brain":
+        train_decoder(cfg, image_side, work, log)
+        manifest = export_image_side(image_side, cfg, out / IMAGE_BUNDLE, hardware())
+        manifest["scores"] = evaluate_image_side(cfg, image_side, out)
+        write_image_manifest(manifest, out / IMAGE_BUNDLE)
+        log("image side", **manifest["scores"])
+        if stage == "image":
+            return
     pretrained = train_brain("pretrain", cfg, {s: trials[s] for s in PRETRAIN_SUBJECTS}, image_side, cfg.pretrain_steps, work, log)
     target = {TARGET_SUBJECT: trials[TARGET_SUBJECT]}
     finetuned = train_brain("finetune", cfg, target, image_side, cfg.finetune_steps, work, log, start_from=pretrained)
     alone = train_brain("alone", cfg, target, image_side, cfg.finetune_steps, work, log)
+    if stage == "brain":  # the brain models need only the encoder; reconstructing needs the decoder
+        train_decoder(cfg, image_side, work, log, frozen=True, exported=shipped)
     brains = {"mini-multisubject": pretrained, "mini-subj01-finetuned": finetuned, "mini-subj01-alone": alone}
-    bundles = export_all(cfg, image_side, brains, out, log)
+    bundles = export_all(cfg, image_side, brains, out, log, hardware())
     evaluate_all(cfg, image_side, brains, bundles, trials[TARGET_SUBJECT], images, out, log)
     log("done")
+
+
+def hardware() -> str:
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
+    return f"{model}, {os.cpu_count()} threads"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", required=True)
+    parser.add_argument("--stage", choices=STAGES, default="all",
+                        help="image: the image side alone; brain: the brain models on the trained image side")
     parser.add_argument("--out", type=Path, required=True, help="where the model bundles, log and scores go")
     parser.add_argument("--work", type=Path, help="checkpoints (default .cache/train-<profile>)")
     parser.add_argument("--test-bundle", help="dataset bundle for scoring (default: the profile's)")
@@ -333,7 +433,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.test_bundle:
         overrides["test_bundle"] = args.test_bundle
     cfg = get_config(args.profile, overrides)
-    run(cfg, args.out, args.work or Path(".cache") / f"train-{cfg.profile}")
+    run(cfg, args.out, args.work or Path(".cache") / f"train-{cfg.profile}", args.stage)
 
 
 if __name__ == "__main__":

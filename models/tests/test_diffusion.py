@@ -1,8 +1,7 @@
 import pytest
 import torch
 
-from models.mini.diffusion import (add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, img2img_skip,
-                                   v_target)
+from models.mini.diffusion import add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, img2img_skip
 
 
 def test_timesteps_run_from_last_to_first():
@@ -30,14 +29,6 @@ def test_ddim_with_an_oracle_denoiser_recovers_the_clean_sample(parameterization
 
     result = ddim_sample(oracle, add_noise(x0, noise, torch.full((2,), 99), alphas), alphas, 7, parameterization)
     assert torch.allclose(result, x0, atol=1e-4)
-
-
-def test_v_target_inverts_to_x0():
-    alphas = cosine_alphas_cumprod(1000)
-    x0, noise, t = torch.randn(3, 4), torch.randn(3, 4), torch.tensor([5, 500, 990])
-    a = alphas[t].view(-1, 1)
-    x_t = add_noise(x0, noise, t, alphas)
-    assert torch.allclose(a.sqrt() * x_t - (1 - a).sqrt() * v_target(x0, noise, t, alphas), x0, atol=1e-5)
 
 
 def test_guidance_extrapolates_from_the_unconditional_output():

@@ -31,9 +31,10 @@ def test_exported_decoder_has_no_shape_arithmetic():
     """Shape/Gather nodes would run on the CPU in onnxruntime's WebGPU engine."""
     cfg = ImageConfig()
     decoder = TokenDecoder(cfg).eval()
-    args = (torch.randn(2, 4, 16, 16), torch.tensor([5.0, 900.0]), torch.randn(2, cfg.tokens, cfg.token_dim))
+    z = torch.randn(2, cfg.latent_channels, cfg.latent_size, cfg.latent_size)
+    args = (z, torch.tensor([5.0, 900.0]), torch.randn(2, cfg.tokens, cfg.token_dim))
     buffer = io.BytesIO()
-    torch.onnx.export(decoder, args, buffer, input_names=["z_t", "t", "tokens"], output_names=["v"],
-                      dynamic_axes={n: {0: "B"} for n in ("z_t", "t", "tokens", "v")}, opset_version=17)
+    torch.onnx.export(decoder, args, buffer, input_names=["z_t", "t", "tokens"], output_names=["x0"],
+                      dynamic_axes={n: {0: "B"} for n in ("z_t", "t", "tokens", "x0")}, opset_version=17)
     ops = {n.op_type for n in onnx.load_from_string(buffer.getvalue()).graph.node}
     assert not ops & {"Shape", "Gather", "GroupNormalization"}, ops

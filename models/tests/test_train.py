@@ -1,5 +1,6 @@
 """The smoke profile runs the whole training path (data, image side, brain stages, export, eval)."""
 import json
+import shutil
 from pathlib import Path
 
 import onnx
@@ -9,7 +10,7 @@ from models.mini.config import get_config
 from models.mini.train import run
 
 EXPECTED_FILES = {
-    "mini-image": {"image-encoder.onnx", "vae-decoder.onnx", "decoder.onnx"},
+    "mini-image": {"image-encoder.onnx", "vae-decoder.onnx", "decoder.onnx", "image-side.json"},
     "mini-multisubject": {"adapter-subj02.onnx", "adapter-subj05.onnx", "adapter-subj07.onnx", "backbone.onnx", "prior.onnx", "model.json"},
     "mini-subj01-finetuned": {"adapter-subj01.onnx", "backbone.onnx", "prior.onnx", "model.json"},
     "mini-subj01-alone": {"adapter-subj01.onnx", "backbone.onnx", "prior.onnx", "model.json"},
@@ -28,7 +29,7 @@ def test_smoke_training_exports_every_bundle_with_parity_fixtures(trained):
     for bundle, files in EXPECTED_FILES.items():
         present = {p.name for p in (out / bundle).iterdir() if p.is_file()}
         assert files <= present, (bundle, present)
-        for file in files - {"model.json"}:
+        for file in files - {"model.json", "image-side.json"}:
             model = onnx.load(str(out / bundle / file))
             assert model.opset_import[0].version <= 17
             assert not any(i.type.tensor_type.elem_type == onnx.TensorProto.INT64 for i in model.graph.input)
@@ -47,6 +48,10 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert sampler["decoder"]["start"]["shape"] == sampler["decoder"]["noise"]["shape"]
     assert manifest["quantization"]["adapter-subj01.onnx"]["weights"] == "int8"
     assert manifest["quantization"]["../mini-image/decoder.onnx"]["weights"] == "fp32"
+    image_side = json.loads((out / "mini-image" / "image-side.json").read_text())
+    assert manifest["provenance"]["notes"]["imageSide"] == {k: image_side[k] for k in ("id", "version", "key")}
+    assert manifest["decoder"]["parameterization"] == image_side["decoder"]["parameterization"] == "x0"
+    assert {"pixCorr", "ssim", "twoWay"} <= set(image_side["scores"]["ceiling"])
     rows = manifest["scores"]["subj01"]["rows"]
     assert {"reconstruction", "low-level (blurry)", "without prior", "reconstruction, fp32 weights"} <= set(rows)
     assert any(r["name"].startswith("ridge") for r in manifest["scores"]["subj01"]["extraRows"])
@@ -56,7 +61,7 @@ def test_a_rerun_resumes_from_the_checkpoints_instead_of_training_again(trained,
     out, work = trained
     run(get_config("smoke"), out, work)
     log = capsys.readouterr().out
-    for stage in ("image-encoder", "autoencoder", "decoder", "pretrain", "finetune", "alone"):
+    for stage in ("image-encoder", "decoder", "pretrain", "finetune", "alone"):
         assert f'"message": "{stage}: resumed"' in log
 
 
@@ -64,8 +69,31 @@ def test_a_changed_setting_retrains_that_stage_and_the_stages_after_it(trained, 
     _, work = trained
     run(get_config("smoke", {"finetune_steps": "12"}), tmp_path / "out", work)
     log = capsys.readouterr().out
-    for stage in ("image-encoder", "autoencoder", "decoder", "pretrain"):
+    for stage in ("image-encoder", "decoder", "pretrain"):
         assert f'"message": "{stage}: resumed"' in log
     for stage in ("finetune", "alone"):
         assert f'"message": "{stage}: settings changed, training again"' in log
         assert f'"message": "{stage}", "step": 12' in log
+
+
+def test_the_brain_stage_reuses_the_image_side_and_never_trains_it(trained, tmp_path, capsys):
+    out, work = trained
+    before = {f: (out / "mini-image" / f).read_bytes() for f in ("decoder.onnx", "image-side.json")}
+    run(get_config("smoke", {"finetune_steps": "11"}), out, work, stage="brain")
+    log = capsys.readouterr().out
+    assert '"message": "image-encoder: resumed"' in log and '"message": "decoder: resumed"' in log
+    assert '"message": "finetune", "step": 11' in log
+    assert before == {f: (out / "mini-image" / f).read_bytes() for f in before}
+    with pytest.raises(SystemExit, match="train the image side first"):
+        run(get_config("smoke"), tmp_path / "out", tmp_path / "empty-work", stage="brain")
+
+
+def test_without_checkpoints_the_brain_stage_loads_the_exported_image_side(trained, tmp_path, capsys):
+    """A fresh machine trains brain models on the shipped ONNX files instead of a new image side."""
+    out, _ = trained
+    shutil.copytree(out / "mini-image", tmp_path / "out" / "mini-image")
+    run(get_config("smoke"), tmp_path / "out", tmp_path / "fresh-work", stage="brain")
+    log = capsys.readouterr().out
+    assert '"message": "image-encoder: loaded from the exported image side"' in log
+    assert '"message": "decoder: loaded from the exported image side"' in log
+    assert (tmp_path / "out" / "mini-subj01-finetuned" / "model.json").exists()

@@ -1,5 +1,6 @@
 // npm run bench, its Node part only (the browser part needs a build, a server and minutes): the JSON
 // shape, positive stage timings, the budgets it checks, and its usage errors.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { median, repeatWithin, summarizeStages } from '../node/benchStats';
 import { runCli } from '../testing/runCli';
@@ -29,7 +30,14 @@ describe('npm run bench', () => {
     const cpu = report.node.cpu;
     expect(cpu).toMatchObject({ model: 'mini-subj01-finetuned', subject: 'subj01', image: 'test-0000', runs: 1 });
     expect(cpu.engine).toMatch(/^onnxruntime-node .* \(cpu\)$/);
-    expect(cpu.settings).toEqual({ priorSteps: 20, decoderSteps: 20, cfgScale: 3, img2imgStrength: 0.7 });
+    // the shipped bundle's own sampler settings
+    const manifest = JSON.parse(readFileSync('public/models/mini-subj01-finetuned/model.json', 'utf8'));
+    expect(cpu.settings).toEqual({
+      priorSteps: manifest.prior.steps,
+      decoderSteps: manifest.decoder.steps,
+      cfgScale: manifest.decoder.cfgScale,
+      img2imgStrength: manifest.decoder.img2imgStrength,
+    });
     expect(Object.keys(cpu.stages)).toEqual(['adapter', 'backbone', 'prior', 'decoder', 'vaeDecoder', 'blurry']);
     for (const summary of [...Object.values(cpu.stages), cpu.pipelineMs, cpu.reconstructMs] as {
       median: number;

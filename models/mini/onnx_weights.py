@@ -1,0 +1,89 @@
+"""Load a module's weights back from an ONNX file that export.export_onnx wrote from the same code.
+
+The shipped image side is its own checkpoint: a fresh machine can train brain models on it without
+training it again. ONNX initializers are not the state dict: the exporter folds constants, so a
+weight may appear transposed (MatMul), reshaped (GroupNorm's [C,1,1]) or sliced (the q/k/v parts of
+an in-projection) under a generated name. Rather than predicting those rewrites, we export the same
+architecture once more with every parameter element set to its own index (exact in float32 below
+2^24) and read off, for each element of each initializer, which parameter element it came from. A
+second export with every index shifted tells the initializers made from parameters from constants
+the graph holds anyway (an Upsample's scales, say), which do not move.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+
+def _export(module: torch.nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str]) -> onnx.ModelProto:
+    buffer = io.BytesIO()
+    torch.onnx.export(module, tuple(inputs.values()), buffer, input_names=list(inputs), output_names=outputs,
+                      dynamic_axes={n: {0: "B"} for n in [*inputs, *outputs]}, opset_version=17,
+                      do_constant_folding=True)
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.Tensor], outputs: list[str]) -> None:
+    """Fills `module`'s parameters in place from `path` (exported from a module of the same code
+    with these input and output names); raises ValueError naming the file if any cannot be found."""
+    params = dict(module.named_parameters())
+    total = sum(p.numel() for p in params.values())
+    if total >= 2 ** 24:
+        raise ValueError(f"{path}: {total} parameters are too many to trace through float32 indices")
+    traced = copy.deepcopy(module).cpu().eval()
+    offsets = dict(zip(params, np.cumsum([0] + [p.numel() for p in params.values()])[:-1].tolist()))
+
+    def initializers_with_indices(shift: int) -> dict[str, np.ndarray]:
+        with torch.no_grad():
+            for name, p in traced.named_parameters():
+                first = offsets[name] + shift
+                p.copy_(torch.arange(first, first + p.numel(), dtype=torch.float32).view_as(p))
+        return {i.name: numpy_helper.to_array(i) for i in _export(traced, inputs, outputs).graph.initializer}
+
+    index_of, shifted = initializers_with_indices(0), initializers_with_indices(total)
+    shipped = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    flat = np.full(total, np.nan, dtype=np.float32)
+    for name, indices in index_of.items():
+        moved = shifted.get(name)
+        if indices.dtype != np.float32 or moved is None or not np.array_equal(moved - indices, np.full_like(indices, total)):
+            continue  # a constant of the graph, not made from parameters
+        if name not in shipped:
+            raise ValueError(f"{path}: has no initializer {name}; was it exported from this code?")
+        values = shipped[name]
+        if values.shape != indices.shape:
+            raise ValueError(f"{path}: initializer {name} has shape {list(values.shape)}, the code {list(indices.shape)}")
+        flat[indices.ravel().astype(np.int64)] = values.ravel()
+    if np.isnan(flat).any():
+        missing = sorted({n for n, o in offsets.items() if np.isnan(flat[o:o + params[n].numel()]).any()})
+        raise ValueError(f"{path}: no weights found for {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+    with torch.no_grad():
+        for name, p in params.items():
+            p.copy_(torch.from_numpy(flat[offsets[name]:offsets[name] + p.numel()]).view_as(p))
+
+
+def tensor_from_json(entry: dict) -> torch.Tensor:
+    """The inverse of export.tensor_json."""
+    data = np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4")
+    return torch.from_numpy(data.copy()).view(*entry["shape"])
+
+
+def load_exported(module: torch.nn.Module, path: Path) -> None:
+    """Loads `module` from the ONNX file export_onnx wrote, then checks it reproduces that file's
+    parity fixture (parity/<name>.json: the exporter's inputs, outputs and tolerance)."""
+    fixture_path = path.parent / "parity" / f"{path.name}.json"
+    fixture = json.loads(fixture_path.read_text())
+    inputs = {k: tensor_from_json(v) for k, v in fixture["inputs"].items()}
+    load_from_onnx(module, path, inputs, list(fixture["outputs"]))
+    with torch.no_grad():
+        result = module.eval()(*inputs.values())
+    for (name, expected), got in zip(fixture["outputs"].items(), result if isinstance(result, tuple) else (result,)):
+        if not torch.allclose(got, tensor_from_json(expected), atol=fixture["atol"], rtol=fixture["rtol"]):
+            raise ValueError(f"{fixture_path}: {name} of the weights loaded from {path.name} differs from the fixture")
