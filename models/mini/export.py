@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import onnx
 import torch
 
@@ -39,6 +40,22 @@ class Wrapper(torch.nn.Module):
         return self.fn(*args)
 
 
+def tensor_from_json(entry: dict) -> torch.Tensor:
+    """The inverse of tensor_json."""
+    data = np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4")
+    return torch.from_numpy(data.copy()).view(*entry["shape"])
+
+
+def to_onnx(module: torch.nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str]) -> onnx.ModelProto:
+    """The one torch.onnx.export call of the project (batch-dynamic, constants folded): the shipped
+    files and the index tracing of onnx_weights must see the same graph rewrites."""
+    buffer = io.BytesIO()
+    torch.onnx.export(module, tuple(inputs.values()), buffer, input_names=list(inputs), output_names=outputs,
+                      dynamic_axes={name: {0: "B"} for name in [*inputs, *outputs]}, opset_version=OPSET,
+                      do_constant_folding=True)
+    return onnx.load_from_string(buffer.getvalue())
+
+
 def export_onnx(module: torch.nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str], path: Path,
                 quantize: bool) -> dict:
     """Writes `path` (and its parity fixture) and returns its model.json quantisation entry."""
@@ -46,11 +63,7 @@ def export_onnx(module: torch.nn.Module, inputs: dict[str, torch.Tensor], output
     if quantize:
         fake_quantize_linears(module)
     args = tuple(inputs.values())
-    buffer = io.BytesIO()
-    axes = {name: {0: "B"} for name in [*inputs, *outputs]}
-    torch.onnx.export(module, args, buffer, input_names=list(inputs), output_names=outputs, dynamic_axes=axes,
-                      opset_version=OPSET, do_constant_folding=True)
-    model = onnx.load_from_string(buffer.getvalue())
+    model = to_onnx(module, inputs, outputs)
     count = 0
     if quantize:
         model, count = quantize_onnx(model)

@@ -11,9 +11,7 @@ the graph holds anyway (an Upsample's scales, say), which do not move.
 """
 from __future__ import annotations
 
-import base64
 import copy
-import io
 import json
 from pathlib import Path
 
@@ -22,13 +20,7 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-
-def _export(module: torch.nn.Module, inputs: dict[str, torch.Tensor], outputs: list[str]) -> onnx.ModelProto:
-    buffer = io.BytesIO()
-    torch.onnx.export(module, tuple(inputs.values()), buffer, input_names=list(inputs), output_names=outputs,
-                      dynamic_axes={n: {0: "B"} for n in [*inputs, *outputs]}, opset_version=17,
-                      do_constant_folding=True)
-    return onnx.load_from_string(buffer.getvalue())
+from .export import tensor_from_json, to_onnx
 
 
 def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.Tensor], outputs: list[str]) -> None:
@@ -46,7 +38,7 @@ def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.
             for name, p in traced.named_parameters():
                 first = offsets[name] + shift
                 p.copy_(torch.arange(first, first + p.numel(), dtype=torch.float32).view_as(p))
-        return {i.name: numpy_helper.to_array(i) for i in _export(traced, inputs, outputs).graph.initializer}
+        return {i.name: numpy_helper.to_array(i) for i in to_onnx(traced, inputs, outputs).graph.initializer}
 
     index_of, shifted = initializers_with_indices(0), initializers_with_indices(total)
     shipped = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
@@ -67,12 +59,6 @@ def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.
     with torch.no_grad():
         for name, p in params.items():
             p.copy_(torch.from_numpy(flat[offsets[name]:offsets[name] + p.numel()]).view_as(p))
-
-
-def tensor_from_json(entry: dict) -> torch.Tensor:
-    """The inverse of export.tensor_json."""
-    data = np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4")
-    return torch.from_numpy(data.copy()).view(*entry["shape"])
 
 
 def load_exported(module: torch.nn.Module, path: Path) -> None:
