@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   chromium fonts-dejavu-core                 # Playwright drives Debian's browser (no downloads)
   python3-numpy python3-scipy python3-nibabel python3-pil python3-zarr python3-pytest
+  python3-h5py                               # npm run convert: NSD's and MindEye2's HDF5 files
   python3-torch python3-onnx                 # training and ONNX export of the mini models
   mricron-data                               # Colin27 brain and Brodmann atlas (BSD-3-Clause)
   openclipart-png                            # public-domain clip art for the stimuli

@@ -55,6 +55,18 @@ describe('datasetSchema', () => {
     ]);
   });
 
+  it('says how betas were z-scored: per session, or on the training trials (MindEye2)', () => {
+    const [subject, ...others] = TINY_DATASET.subjects;
+    const withZscored = (zscored: string) => ({
+      ...TINY_DATASET,
+      subjects: [{ ...subject, betas: { ...subject!.betas, zscored } }, ...others],
+    });
+    expect(datasetSchema.safeParse(withZscored('train')).success).toBe(true);
+    expect(datasetSchema.safeParse(withZscored('run')).error?.issues.map((i) => i.path.join('.'))).toEqual([
+      'subjects.0.betas.zscored',
+    ]);
+  });
+
   it('only accepts http(s) attribution URLs', () => {
     const attribution = [{ source: 'x', license: 'MIT', url: 'javascript:alert(1)' }];
     expect(datasetSchema.safeParse({ ...TINY_DATASET, attribution }).success).toBe(false);

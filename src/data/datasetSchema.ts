@@ -30,7 +30,8 @@ const betasSchema = z
     dtype: z.enum(['int8', 'int16', 'float16', 'float32']),
     scale: z.number().positive().optional(),
     rows: z.enum(['single-trial', 'repeat-average']),
-    zscored: z.literal('session'),
+    /** per voxel within each session, or on the training trials' statistics (MindEye2's files) */
+    zscored: z.enum(['session', 'train']),
   })
   .superRefine((betas, ctx) => {
     if (betas.dtype.startsWith('int') && betas.scale === undefined) {
