@@ -23,6 +23,7 @@ import { createOrtNodeEngine } from '../node/ortEngine';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
 import { cliMain } from './cliMain';
 import { formatTable, formatTimings } from './evalReport';
+import { printable, printableLines } from './printable';
 
 const USAGE = `usage: npm run eval -- --models <model bundle> --dataset <dataset bundle> [--subject s] [--json]
          [--figure out.png] [--figure-count N] [--limit N] [--seed N] [--batch N]
@@ -89,12 +90,15 @@ function parse(args: string[]) {
   };
 }
 
-const problemLines = (problems: readonly Problem[]) => problems.map((p) => `  ${p.file}: ${p.message}`).join('\n');
+const problemLines = (problems: readonly Problem[]) =>
+  problems.map((p) => `  ${printable(p.file)}: ${printable(p.message)}`).join('\n');
+/** Ids and names from the bundles, one line each however they are written. */
+const ids = (values: readonly string[]) => values.map(printable).join(', ');
 
 async function readDataset(source: BundleSource): Promise<DatasetJson> {
   const problems: Problem[] = [];
   const dataset = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
-  if (!dataset) throw new InputError(`dataset ${source.name} cannot be used:\n${problemLines(problems)}`);
+  if (!dataset) throw new InputError(`dataset ${printable(source.name)} cannot be used:\n${problemLines(problems)}`);
   return dataset;
 }
 
@@ -107,11 +111,13 @@ function chooseSubject(
   const withData = subjectsWithTestData(dataset);
   if (requested !== undefined) {
     if (!modelSubjects.includes(requested)) {
-      throw new InputError(`model ${modelId} has no subject ${requested} (it has ${modelSubjects.join(', ')})`);
+      throw new InputError(
+        `model ${printable(modelId)} has no subject ${printable(requested)} (it has ${ids(modelSubjects)})`,
+      );
     }
     if (!withData.includes(requested)) {
       throw new InputError(
-        `dataset ${dataset.id} has no test betas for ${requested} (it has them for ${withData.join(', ') || 'no subject'})`,
+        `dataset ${printable(dataset.id)} has no test betas for ${printable(requested)} (it has them for ${ids(withData) || 'no subject'})`,
       );
     }
     return requested;
@@ -119,14 +125,17 @@ function chooseSubject(
   const subject = modelSubjects.find((s) => withData.includes(s));
   if (!subject) {
     throw new InputError(
-      `model ${modelId} (subjects ${modelSubjects.join(', ')}) shares no subject with test betas in dataset ${dataset.id} (${withData.join(', ') || 'none'})`,
+      `model ${printable(modelId)} (subjects ${ids(modelSubjects)}) shares no subject with test betas in dataset ${printable(dataset.id)} (${ids(withData) || 'none'})`,
     );
   }
   return subject;
 }
 
 async function main(options: ReturnType<typeof parse>): Promise<number> {
-  const log = (message: string) => console.error(message);
+  // Everything printed goes through printableLines; ids and names are escaped where they are
+  // interpolated (printable), so a newline in one cannot start a line of its own either.
+  const log = (message: string) => console.error(printableLines(message));
+  const print = (text: string) => console.log(printableLines(text));
   const wallStart = performance.now();
 
   const datasetSource = isUrl(options.dataset)
@@ -139,7 +148,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
   const validation = await validateModelBundle(modelSource, dataset);
   if (!validation.model || validation.problems.length > 0) {
     throw new InputError(
-      `model bundle ${modelSource.name} cannot be used with dataset ${dataset.id}:\n${problemLines(validation.problems)}`,
+      `model bundle ${printable(modelSource.name)} cannot be used with dataset ${printable(dataset.id)}:\n${problemLines(validation.problems)}`,
     );
   }
   const modelJson = validation.model;
@@ -188,7 +197,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
     const dataMs = performance.now() - start;
     const averaged = testSet.map((s) => s.trials);
     log(
-      `${modelJson.id} on ${dataset.id} ${subject}: ${samples.length} test images (betas averaged over ${Math.min(...averaged)}-${Math.max(...averaged)} trials), ` +
+      `${printable(modelJson.id)} on ${printable(dataset.id)} ${printable(subject)}: ${samples.length} test images (betas averaged over ${Math.min(...averaged)}-${Math.max(...averaged)} trials), ` +
         `prior ${settings.priorSteps} steps, decoder ${settings.decoderSteps} steps, CFG ${settings.cfgScale}, ` +
         `img2img ${settings.img2imgStrength ?? 'off'}`,
     );
@@ -224,17 +233,18 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
     const wallMs = performance.now() - wallStart;
     const notes = [
       dataset.synthetic
-        ? `The fMRI data are simulated (dataset ${dataset.id} is synthetic): these scores describe simulated responses, not people.`
-        : `Dataset ${dataset.id}.`,
+        ? `The fMRI data are simulated (dataset ${printable(dataset.id)} is synthetic): these scores describe simulated responses, not people.`
+        : `Dataset ${printable(dataset.id)}.`,
       `two-way (own encoder): on the bundle's own image encoder embedding (the brain model was trained to hit it: circular).`,
       `two-way (${REFERENCE_NET.title}): on features of a network this project did not train: Keras' ImageNet MobileNetV2, ${REFERENCE_NET.layer} output (14x14x96, flattened), images resized from ${S} to ${REFERENCE_NET.inputSize} px; weights from ${referenceSource}. Both: Pearson correlation, MindEye2's definition; chance 50%.`,
       `Retrieval: top-1 among ${result.retrievalPool} test samples (MindEye2: 300), ${result.retrievalPool < result.samples ? '30 seeded draws' : 'all of them'}; chance ${(100 / result.retrievalPool).toFixed(1)}%.`,
       `PixCorr and SSIM at ${S}x${S} px (MindEye2: 425x425); SSIM as scikit-image's (grayscale, Gaussian sigma 1.5).`,
     ];
-    if (extraRows.length > 0) notes.push(`Rows after "ceiling" come from model.json scores.${subject}.extraRows.`);
+    if (extraRows.length > 0)
+      notes.push(`Rows after "ceiling" come from model.json scores.${printable(subject)}.extraRows.`);
 
     if (options.json) {
-      console.log(
+      print(
         JSON.stringify(
           {
             model: modelJson.id,
@@ -268,13 +278,15 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
         ),
       );
     } else {
-      console.log(`${modelJson.name} (${modelJson.id}), ${dataset.id} ${subject}, ${result.samples} test images\n`);
-      console.log(formatTable(rows));
-      console.log(`\n${notes.join('\n')}\n`);
-      console.log(
+      print(
+        `${printable(modelJson.name)} (${printable(modelJson.id)}), ${printable(dataset.id)} ${printable(subject)}, ${result.samples} test images\n`,
+      );
+      print(formatTable(rows.map((row) => ({ ...row, name: printable(row.name) }))));
+      print(`\n${notes.join('\n')}\n`);
+      print(
         `engine onnxruntime-node (CPU), batch ${options.batch}; load ${loadMs.toFixed(0)} ms, reference network ${referenceMs.toFixed(0)} ms, data ${dataMs.toFixed(0)} ms, evaluation ${evalMs.toFixed(0)} ms, wall ${wallMs.toFixed(0)} ms`,
       );
-      console.log(formatTimings(result.timings, result.samples));
+      print(formatTimings(result.timings, result.samples));
     }
     return 0;
   } finally {
@@ -286,6 +298,6 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
 // Bad input and failed runs end in a message, not a stack trace.
 await cliMain(USAGE, parse, main, (error) =>
   error instanceof ModelLoadError
-    ? `the model cannot be loaded:\n${error.problems.map((p) => `  ${p}`).join('\n')}`
+    ? `the model cannot be loaded:\n${error.problems.map((p) => `  ${printable(p)}`).join('\n')}`
     : errorText(error),
 );

@@ -31,6 +31,19 @@ describe('npm run validate', () => {
     ]);
   });
 
+  it('prints ids with their control characters escaped, so they cannot fake a line (issue 16, finding 3)', async () => {
+    const spoof = 'x\u001b[2K\r\u001b[1Adataset: valid\n';
+    await bundle.editJson('dataset.json', (d) => {
+      d.subjects[2]!.id = `subj03${spoof}`;
+      d.images[1]!.id = d.images[0]!.id = `img${spoof}`;
+    });
+    const { code, stdout, stderr } = await runTool(bundle.dir);
+    expect(code).toBe(1);
+    expect(stdout + stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(stdout).toContain(String.raw`duplicate image id "imgx\u001b[2K\u000d\u001b[1Adataset: valid\u000a"`);
+    expect(stdout).not.toMatch(/^dataset: valid/m);
+  });
+
   it('exits 2 without a bundle argument', async () => {
     const { code, stderr } = await runTool();
     expect(code).toBe(2);

@@ -1,11 +1,13 @@
 // npm run validate -- <folder|url>
 // Validates a dataset bundle with the app's own validator. Prints every problem as `<file>: <message>`
-// and exits 1, or prints what the bundle holds and exits 0 (2 for a usage error).
+// and exits 1, or prints what the bundle holds and exits 0 (2 for a usage error). Text from the
+// bundle is printed with its control characters escaped (printable.ts).
 import { FetchBundleSource, type BundleSource } from '../data/bundleSource';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
 import { validateDataset } from '../data/validateDataset';
 import type { DatasetSummary } from '../data/validation';
+import { printable, printableLines } from './printable';
 
 function sourceFor(location: string): BundleSource {
   return /^https?:\/\//i.test(location) ? new FetchBundleSource(location) : new FsBundleSource(location);
@@ -14,7 +16,7 @@ function sourceFor(location: string): BundleSource {
 function formatSummary(summary: DatasetSummary): string {
   const sizes = summary.imageSizes.map((s) => `${s.width}x${s.height} (${s.count})`).join(', ') || 'none';
   const lines = [
-    `${summary.name} (${summary.id})${summary.synthetic ? ', simulated data' : ''}`,
+    `${printable(summary.name)} (${printable(summary.id)})${summary.synthetic ? ', simulated data' : ''}`,
     `images: ${summary.images.train} train, ${summary.images.test} test; sizes ${sizes}`,
     `subject  V_s     train   test  betas rows`,
   ];
@@ -22,7 +24,7 @@ function formatSummary(summary: DatasetSummary): string {
     const [train, test] = s.trials ? [s.trials.train, s.trials.test] : ['-', '-'];
     const rows = s.betasRows ?? 'anatomy only';
     lines.push(
-      `${s.id.padEnd(8)} ${String(s.voxelCount).padEnd(7)} ${String(train).padStart(5)} ${String(test).padStart(6)}  ${rows}`,
+      `${printable(s.id).padEnd(8)} ${String(s.voxelCount).padEnd(7)} ${String(train).padStart(5)} ${String(test).padStart(6)}  ${rows}`,
     );
   }
   return lines.join('\n');
@@ -35,14 +37,21 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const source = sourceFor(location);
-  const { summary, problems } = await validateDataset(source, { decodeImage: decodeImageWithSharp });
+  // Every chunk of the arrays is read; stderr says how far, per array, every 25 chunks and at the end.
+  const { summary, problems } = await validateDataset(source, {
+    decodeImage: decodeImageWithSharp,
+    chunks: 'every',
+    onProgress: ({ file, done, total }) => {
+      if (done === total || done % 25 === 0) console.error(`${printable(file)}: ${done} of ${total} chunks read`);
+    },
+  });
   if (problems.length > 0) {
-    for (const { file, message } of problems) console.log(`${file}: ${message}`);
-    console.error(`${source.name}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+    for (const { file, message } of problems) console.log(`${printable(file)}: ${printable(message)}`);
+    console.error(`${printable(source.name)}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
     return 1;
   }
-  console.log(`${source.name}: valid`);
-  if (summary) console.log(formatSummary(summary));
+  console.log(`${printable(source.name)}: valid`);
+  if (summary) console.log(printableLines(formatSummary(summary)));
   return 0;
 }
 

@@ -1,7 +1,11 @@
 // NIfTI-1/2 volumes (.nii, .nii.gz) through nifti-reader-js, with the checks it leaves out: it slices
-// a truncated file's voxel data silently, and accepts any number of dimensions.
+// a truncated file's voxel data silently, accepts any number of dimensions, and any number in a
+// header field (a NaN voxel size or scale would draw the volume black). Sizes are checked against
+// src/data/limits.ts before the memory is taken: the declared voxels as soon as the header is
+// inflated, the inflated bytes as they come.
 import * as nifti from 'nifti-reader-js';
 import { errorText } from './bundleSource';
+import { LIMITS, limitText } from './limits';
 
 export class NiftiError extends Error {
   override name = 'NiftiError';
@@ -37,27 +41,22 @@ const VOXEL_TYPES: Record<number, VoxelType> = {
   768: { name: 'uint32', bytes: 4, get: (v, o, le) => v.getUint32(o, le) },
 };
 
-const HEADER_BYTES = 348;
+const NIFTI1_HEADER_BYTES = 348;
+const NIFTI2_HEADER_BYTES = 540;
 
 /** Parses a NIfTI file (gzipped or not) holding one 3-D volume; throws a NiftiError saying why not. */
 export async function parseNifti(bytes: Uint8Array): Promise<NiftiVolume> {
-  let buffer = toArrayBuffer(bytes);
-  if (nifti.isCompressed(buffer)) buffer = await gunzip(bytes);
-  if (buffer.byteLength < HEADER_BYTES) {
-    throw new NiftiError(`truncated: ${buffer.byteLength} bytes, shorter than a ${HEADER_BYTES}-byte NIfTI header`);
+  if (!isGzip(bytes) && bytes.length > LIMITS.niftiBytes) {
+    throw new NiftiError(`is ${bytes.length} bytes, more than ${limitText('niftiBytes', 'bytes')}`);
   }
-  if (!nifti.isNIFTI(buffer)) throw new NiftiError('not a NIfTI-1 or NIfTI-2 file (no magic "n+1"/"n+2")');
-  const header = nifti.readHeader(buffer);
+  const buffer = isGzip(bytes) ? await gunzip(bytes) : toArrayBuffer(bytes);
+  const { header, x, y, z, type } = readVolumeHeader(buffer);
 
-  const [rank = 0, x = 0, y = 0, z = 0, ...rest] = header.dims;
-  const extra = rest.slice(0, Math.max(0, rank - 3)).reduce((a, b) => a * b, 1);
-  if (rank < 3 || rank > 7 || x < 1 || y < 1 || z < 1 || extra !== 1) {
-    throw new NiftiError(`expected one 3-D volume, but dim = [${header.dims.slice(0, rank + 1).join(', ')}]`);
+  const offset = Number(header.vox_offset);
+  const minimum = nifti.isNIFTI1(buffer) ? NIFTI1_HEADER_BYTES : NIFTI2_HEADER_BYTES;
+  if (!Number.isSafeInteger(offset) || offset < minimum) {
+    throw new NiftiError(`vox_offset ${header.vox_offset} is not a byte offset past the ${minimum}-byte header`);
   }
-  const type = VOXEL_TYPES[header.datatypeCode];
-  if (!type) throw new NiftiError(`unsupported voxel datatype ${header.getDatatypeCodeString(header.datatypeCode)}`);
-
-  const offset = header.vox_offset;
   const length = x * y * z * type.bytes;
   if (buffer.byteLength < offset + length) {
     throw new NiftiError(
@@ -65,19 +64,117 @@ export async function parseNifti(bytes: Uint8Array): Promise<NiftiVolume> {
         `but the file holds ${Math.max(0, buffer.byteLength - offset)}`,
     );
   }
-  const slope = header.scl_slope;
+  const pixDims: [number, number, number] = [
+    header.pixDims[1] ?? NaN,
+    header.pixDims[2] ?? NaN,
+    header.pixDims[3] ?? NaN,
+  ];
+  const badSize = pixDims.findIndex((size) => !(Number.isFinite(size) && size > 0));
+  if (badSize >= 0) throw new NiftiError(`pixdim[${badSize + 1}] is ${pixDims[badSize]}, not a voxel size in mm`);
+  const affine = header.affine.map((row) => [...row]);
+  if (affine.flat().some((v) => !Number.isFinite(v))) {
+    throw new NiftiError(`the affine (sform or qform) holds values that are not finite: ${formatAffine(affine)}`);
+  }
+  const scaled = checkScaling(header.scl_slope, header.scl_inter);
+
   const data = new DataView(buffer, offset, length);
   const littleEndian = header.littleEndian;
+  const value = (index: number) => type.get(data, index * type.bytes, littleEndian);
+  checkVoxels(value, [x, y, z], scaled ? [header.scl_slope, header.scl_inter] : null);
   return {
     dims: [x, y, z],
-    pixDims: [header.pixDims[1] ?? 0, header.pixDims[2] ?? 0, header.pixDims[3] ?? 0],
-    affine: header.affine.map((row) => [...row]),
+    pixDims,
+    affine,
     datatype: type.name,
-    // NIfTI: slope 0 means "no scaling".
-    scaled: Number.isFinite(slope) && slope !== 0 && (slope !== 1 || header.scl_inter !== 0),
+    scaled: scaled !== null,
     voxelCount: x * y * z,
-    value: (index) => type.get(data, index * type.bytes, littleEndian),
+    value,
   };
+}
+
+/**
+ * The header of one 3-D volume of a supported datatype, within the voxel limit; reads as much as
+ * the header needs, so an inflating .nii.gz is checked as soon as its header is in.
+ */
+function readVolumeHeader(buffer: ArrayBuffer) {
+  if (buffer.byteLength < NIFTI1_HEADER_BYTES) {
+    throw new NiftiError(
+      `truncated: ${buffer.byteLength} bytes, shorter than a ${NIFTI1_HEADER_BYTES}-byte NIfTI header`,
+    );
+  }
+  if (!nifti.isNIFTI(buffer)) throw new NiftiError('not a NIfTI-1 or NIfTI-2 file (no magic "n+1"/"n+2")');
+  if (!nifti.isNIFTI1(buffer) && buffer.byteLength < NIFTI2_HEADER_BYTES) {
+    throw new NiftiError(
+      `truncated: ${buffer.byteLength} bytes, shorter than a ${NIFTI2_HEADER_BYTES}-byte NIfTI-2 header`,
+    );
+  }
+  let header: nifti.NIFTI1 | nifti.NIFTI2;
+  try {
+    header = nifti.readHeader(buffer)!;
+    if (!header) throw new Error('no header');
+  } catch (error) {
+    throw new NiftiError(`the header cannot be read: ${errorText(error)}`);
+  }
+  const dims = header.dims.map(Number);
+  const [rank = 0, x = 0, y = 0, z = 0, ...rest] = dims;
+  const extra = rest.slice(0, Math.max(0, rank - 3)).reduce((a, b) => a * b, 1);
+  if (
+    !dims.slice(0, rank + 1).every(Number.isSafeInteger) ||
+    rank < 3 ||
+    rank > 7 ||
+    x < 1 ||
+    y < 1 ||
+    z < 1 ||
+    extra !== 1
+  ) {
+    throw new NiftiError(
+      `expected one 3-D volume, but dim = [${header.dims.slice(0, Math.max(1, Math.min(rank, 7) + 1)).join(', ')}]`,
+    );
+  }
+  if (x * y * z > LIMITS.niftiVoxels) {
+    throw new NiftiError(
+      `declares ${x}x${y}x${z} = ${(x * y * z).toLocaleString('en-US')} voxels, more than ${limitText('niftiVoxels', 'voxels')}`,
+    );
+  }
+  const type = VOXEL_TYPES[header.datatypeCode];
+  if (!type) throw new NiftiError(`unsupported voxel datatype ${header.getDatatypeCodeString(header.datatypeCode)}`);
+  return { header, x, y, z, type };
+}
+
+/**
+ * [slope, inter] when the stored values are scaled, null when not. NIfTI: slope 0 means "no
+ * scaling"; NaN does too (nibabel writes NaN slope and intercept for unscaled data). An infinite
+ * slope or intercept, or a NaN intercept beside a slope, is an error, not "unscaled".
+ */
+function checkScaling(slope: number, inter: number): [number, number] | null {
+  if (slope === Infinity || slope === -Infinity || inter === Infinity || inter === -Infinity) {
+    throw new NiftiError(`scl_slope ${slope} and scl_inter ${inter} are not a finite scaling`);
+  }
+  if (Number.isNaN(slope) || slope === 0) return null;
+  if (Number.isNaN(inter)) throw new NiftiError(`scl_inter is NaN beside scl_slope ${slope}`);
+  return slope === 1 && inter === 0 ? null : [slope, inter];
+}
+
+/** Every voxel (scaled, when it is) is a finite number; else an error naming the first and the count. */
+function checkVoxels(
+  value: (index: number) => number,
+  [nx, ny, nz]: [number, number, number],
+  scale: [number, number] | null,
+) {
+  let count = 0;
+  let first = -1;
+  for (let index = 0; index < nx * ny * nz; index++) {
+    const v = value(index);
+    // Scaled values as float32, as viewers hold them: 2 x 3e38 is finite in JS, not in float32.
+    if (Number.isFinite(scale ? Math.fround(v * scale[0] + scale[1]) : v)) continue;
+    if (count++ === 0) first = index;
+  }
+  if (count > 0) {
+    const at = `(${first % nx}, ${Math.floor(first / nx) % ny}, ${Math.floor(first / (nx * ny))})`;
+    throw new NiftiError(
+      `${count} voxel${count === 1 ? ' is' : 's are'} not finite numbers, the first at ${at}: ${value(first)}${scale ? ` (scaled by ${scale[0]}, ${scale[1]})` : ''}`,
+    );
+  }
 }
 
 /** How many voxels carry each label value; throws a NiftiError when a value is not an integer. */
@@ -107,18 +204,58 @@ export function formatAffine(affine: number[][]): string {
     .join(' ');
 }
 
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
 /**
  * The platform's gzip (browser and Node alike), not nifti-reader-js's: fflate sizes its output from
  * the last 4 bytes of the stream and returns what it has when the stream is cut short; zlib stops
- * with an error at the missing end and checks the CRC.
+ * with an error at the missing end and checks the CRC. Read chunk by chunk, so that inflating stops
+ * at the limit, and the header's declared size is checked as soon as the header is in.
  */
 async function gunzip(bytes: Uint8Array): Promise<ArrayBuffer> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let headerChecked = false;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return await new Response(stream).arrayBuffer();
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        // The browser's message here is often just "Failed to fetch": say what it means.
+        throw new NiftiError(`corrupt or truncated gzip data (${errorText(error)})`);
+      }
+      if (result.done) break;
+      total += result.value.length;
+      if (total > LIMITS.niftiBytes) {
+        throw new NiftiError(`inflates to more than ${limitText('niftiBytes', 'bytes')}`);
+      }
+      chunks.push(result.value);
+      if (!headerChecked && total >= NIFTI2_HEADER_BYTES) {
+        headerChecked = true;
+        const start = concat(chunks, total);
+        if (nifti.isNIFTI(start.buffer)) readVolumeHeader(start.buffer);
+      }
+    }
   } catch (error) {
-    throw new NiftiError(`not a valid gzip stream (truncated?): ${errorText(error)}`);
+    await reader.cancel().catch(() => undefined);
+    throw error;
   }
+  return concat(chunks, total).buffer;
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -4,7 +4,7 @@ import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
 import type { TrialsJson } from './datasetSchema';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
-import { validateDataset } from './validateDataset';
+import { validateDataset, type ValidateOptions } from './validateDataset';
 import type { Problem } from './validation';
 
 let bundle: TinyBundle;
@@ -13,13 +13,13 @@ beforeEach(async () => {
 });
 afterEach(() => bundle.dispose());
 
-function validate() {
-  return validateDataset(new FsBundleSource(bundle.dir), { decodeImage: decodeImageWithSharp });
+function validate(options: Partial<ValidateOptions> = {}) {
+  return validateDataset(new FsBundleSource(bundle.dir), { decodeImage: decodeImageWithSharp, ...options });
 }
 
 /** Exactly these problems (in any order): each its own message, no cascade of others. */
-async function expectProblems(expected: [file: string, message: RegExp][]) {
-  const { problems } = await validate();
+async function expectProblems(expected: [file: string, message: RegExp][], options: Partial<ValidateOptions> = {}) {
+  const { problems } = await validate(options);
   const shown = problems.map((p) => `${p.file}: ${p.message}`).join('\n');
   expect(problems, shown).toHaveLength(expected.length);
   for (const [file, message] of expected) {
@@ -130,7 +130,7 @@ describe('NIfTI volumes', () => {
 
   it('reports a truncated .nii.gz', async () => {
     await bundle.truncate('subjects/subj01/roi.nii.gz', 60);
-    await expectProblems([['subjects/subj01/roi.nii.gz', /^not a valid gzip stream \(truncated\?\)/]]);
+    await expectProblems([['subjects/subj01/roi.nii.gz', /^corrupt or truncated gzip data/]]);
   });
 
   it('reports an ROI on another grid than the anatomy (dims or affine)', async () => {
@@ -199,9 +199,99 @@ describe('betas and encoding arrays', () => {
     ]);
   });
 
-  it('reports a chunk that does not decompress', async () => {
+  it('reports a chunk that does not decompress, naming it', async () => {
     await bundle.truncate('subjects/subj01/betas.zarr/0.0', 10);
-    await expectProblems([['subjects/subj01/betas.zarr', /^could not be decoded/]]);
+    await expectProblems([['subjects/subj01/betas.zarr/0.0', /^could not be decoded \(corrupt\?\)/]]);
+  });
+});
+
+describe('Zarr metadata, checked in full (issue 16, finding 1)', () => {
+  const editZarray = (edit: (zarray: Record<string, unknown>) => void) =>
+    bundle.editJson<Record<string, unknown>>('subjects/subj01/betas.zarr/.zarray', edit);
+
+  it('refuses a dimension_separator that would lead chunk keys out of the array folder', async () => {
+    await editZarray((z) => (z.dimension_separator = '%2F..%2F..%2F..%2Fsubj02%2Fbetas.zarr%2F1.'));
+    await expectProblems([
+      ['subjects/subj01/betas.zarr/.zarray', /^dimension_separator ".*" is neither "\." nor "\/"/],
+    ]);
+  });
+
+  it('reads chunks named with "/" when dimension_separator says so', async () => {
+    await editZarray((z) => (z.dimension_separator = '/'));
+    await expectProblems([
+      ['subjects/subj01/betas.zarr/0/0', /^not found/],
+      ['subjects/subj01/betas.zarr/1/0', /^not found/],
+    ]);
+  });
+
+  it.each([
+    ['fill_value', 'zero', /^fill_value "zero" is not a value of dtype "<i2"/],
+    ['fill_value', 0.5, /^fill_value 0\.5 is not a value of dtype "<i2"/],
+    ['compressor', 'zlib', /^compressor "zlib" is neither null nor \{"id": \.\.\.\}/],
+    ['compressor', { id: 'blosc' }, /^compressor "blosc" is not one of zlib, gzip or none/],
+    ['filters', [{ id: 'delta' }], /^filters are not supported/],
+    ['order', 'X', /^order "X" is neither "C" nor "F"/],
+    ['zarr_format', 3, /^zarr_format is 3, expected 2/],
+    ['attributes', {}, /^has keys Zarr v2 does not define: attributes/],
+  ])('refuses %s = %j', async (key, value, message) => {
+    await editZarray((z) => (z[key] = value));
+    await expectProblems([['subjects/subj01/betas.zarr/.zarray', message]]);
+  });
+});
+
+describe('betas content, every chunk (issue 16, finding 8)', () => {
+  /** subj01's betas as float32 in 3 chunks of 2 rows, `value` giving each (row, column). */
+  async function writeFloatBetas(value: (row: number, column: number) => number, compressor: 'zlib' | null = 'zlib') {
+    await bundle.editJson('dataset.json', (d) => {
+      d.subjects[0]!.betas = { ...d.subjects[0]!.betas!, dtype: 'float32' };
+      delete d.subjects[0]!.betas.scale;
+    });
+    await bundle.remove('subjects/subj01/betas.zarr');
+    await bundle.writeZarr('subjects/subj01/betas.zarr', {
+      shape: [6, 30],
+      chunkRows: 2,
+      dtype: 'float32',
+      compressor,
+      value,
+    });
+  }
+
+  it('reads every chunk, with progress, and names a missing middle chunk', async () => {
+    await writeFloatBetas((r, c) => r + c);
+    await bundle.remove('subjects/subj01/betas.zarr/1.0');
+    // At load (the app) only the first and last rows' chunks are read.
+    await expectProblems([]);
+    const progress: string[] = [];
+    await expectProblems([['subjects/subj01/betas.zarr/1.0', /^not found/]], {
+      chunks: 'every',
+      onProgress: ({ file, done, total }) => progress.push(`${file} ${done}/${total}`),
+    });
+    expect(progress.filter((p) => p.startsWith('subjects/subj01/betas.zarr '))).toEqual([
+      'subjects/subj01/betas.zarr 1/3',
+      'subjects/subj01/betas.zarr 2/3',
+      'subjects/subj01/betas.zarr 3/3',
+    ]);
+  });
+
+  it('reports a short chunk instead of reading zeros', async () => {
+    await writeFloatBetas((r, c) => r + c + 1, null);
+    await bundle.truncate('subjects/subj01/betas.zarr/1.0', 4 * 30);
+    await expectProblems([['subjects/subj01/betas.zarr/1.0', /^holds 30 values, but a chunk of \[2, 30\] holds 60/]], {
+      chunks: 'every',
+    });
+  });
+
+  it('reports the rows that hold NaN or infinite values', async () => {
+    await writeFloatBetas((r, c) => (r === 2 && c === 3 ? NaN : r === 3 && c === 0 ? Infinity : r + c));
+    await expectProblems(
+      [
+        [
+          'subjects/subj01/betas.zarr',
+          /^2 rows hold values that are not finite numbers: row 2 \(NaN at column 3\), row 3 \(Infinity at column 0\)$/,
+        ],
+      ],
+      { chunks: 'every' },
+    );
   });
 });
 

@@ -3,13 +3,22 @@
 import { errorText, type BundleSource } from './bundleSource';
 import { datasetSchema, type DatasetJson } from './datasetSchema';
 import type { ImageDecoder } from './imageDecoder';
+import type { ChunkProgress } from './validateArrays';
 import { validateImages } from './validateImages';
 import { validateSubject } from './validateSubject';
 import { readBundleFile, readJsonFile, type DatasetSummary, type Problem } from './validation';
 
 export interface ValidateOptions {
-  /** createImageBitmap in the browser, sharp in Node. */
+  /** sharp in Node (a full decode); the app reads headers and structure (imageHeader.ts). */
   decodeImage: ImageDecoder;
+  /**
+   * Which chunks of the betas and encoding arrays to read: 'every' one (`npm run validate`), or those
+   * of the first and last rows ('ends', the default: in the app at load every chunk would be the
+   * whole download).
+   */
+  chunks?: 'every' | 'ends';
+  /** Chunks read so far, per array. */
+  onProgress?: (progress: ChunkProgress) => void;
 }
 
 export interface ValidationResult {
@@ -50,7 +59,11 @@ async function validate(
         return noticeProblems;
       }),
     ),
-    Promise.all(dataset.subjects.map((_, index) => validateSubject(source, dataset, index))),
+    Promise.all(
+      dataset.subjects.map((_, index) =>
+        validateSubject(source, dataset, index, { chunks: options.chunks ?? 'ends', onProgress: options.onProgress }),
+      ),
+    ),
     validateImages(source, dataset, options.decodeImage),
   ]);
   problems.push(...notices.flat(), ...subjects.flatMap((s) => s.problems), ...images.problems);

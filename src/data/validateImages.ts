@@ -2,7 +2,7 @@
 import { errorText, type BundleSource } from './bundleSource';
 import type { DatasetJson } from './datasetSchema';
 import type { ImageDecoder } from './imageDecoder';
-import { readBundleFile, type ImageSizeCount, type Problem } from './validation';
+import { mapConcurrently, readBundleFile, type ImageSizeCount, type Problem } from './validation';
 
 /** Enough requests in flight to hide HTTP latency, few enough not to flood a small static server. */
 const CONCURRENT_READS = 8;
@@ -36,18 +36,4 @@ export async function validateImages(
     sizes.set(key, entry);
   }
   return { sizes: [...sizes.values()], problems: results.flatMap((r) => r.problems) };
-}
-
-/** `items.map(work)` with at most `limit` calls pending at a time; results keep the input order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>) {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -3,7 +3,7 @@
 import type { BundleSource } from './bundleSource';
 import { trialsSchema, type DatasetJson } from './datasetSchema';
 import { countLabels, formatAffine, NiftiError, parseNifti, sameGrid, type NiftiVolume } from './nifti';
-import { checkBetas, checkEncoding } from './validateArrays';
+import { checkBetas, checkEncoding, type ArrayScan } from './validateArrays';
 import { checkTrials } from './validateTrials';
 import { readBundleFile, readJsonFile, type Problem, type RoiLabelSummary, type SubjectSummary } from './validation';
 
@@ -11,6 +11,7 @@ export async function validateSubject(
   source: BundleSource,
   dataset: DatasetJson,
   index: number,
+  scan: ArrayScan = { chunks: 'ends' },
 ): Promise<{ summary: SubjectSummary; problems: Problem[] }> {
   const subject = dataset.subjects[index]!;
   const field = `subjects[${index}]`;
@@ -19,9 +20,9 @@ export async function validateSubject(
   const [anatomy, roi, betasRows, trials] = await Promise.all([
     readVolume(source, subject.anatomy, `${field}.anatomy`, problems),
     readVolume(source, subject.roi, `${field}.roi`, problems),
-    checkBetas(source, subject, field, problems),
+    checkBetas(source, subject, field, scan, problems),
     subject.trials ? readJsonFile(source, subject.trials, `${field}.trials`, trialsSchema, problems) : null,
-    checkEncoding(source, subject, field, problems),
+    checkEncoding(source, subject, field, scan, problems),
   ]);
 
   if (anatomy) checkVoxelSize(anatomy, subject.anatomy, dataset.voxelSize, problems);

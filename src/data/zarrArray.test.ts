@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { BETAS, TinyBundle } from '../testing/tinyBundle';
-import { openRowReader } from './zarrArray';
+import { BundleReadError, type BundleSource } from './bundleSource';
+import { bundleZarrStore, openRowReader } from './zarrArray';
 
 let bundle: TinyBundle;
 beforeAll(async () => {
@@ -31,5 +32,80 @@ describe('openRowReader', () => {
     const reader = await openRowReader(new FsBundleSource(bundle.dir), 'subjects/subj01/betas.zarr', 0.01);
     await expect(reader.read(0)).resolves.toHaveLength(30);
     await expect(reader.read(4)).rejects.toThrow(/not found/);
+  });
+});
+
+describe('the zarr store of an array folder (issue 16, finding 1)', () => {
+  /** A source that records every path asked of it. */
+  function recording() {
+    const asked: string[] = [];
+    const source: BundleSource = {
+      name: 'memory',
+      url: (path) => `memory:${path}`,
+      read: (path) => {
+        asked.push(path);
+        return Promise.reject(new BundleReadError(path, 'not found'));
+      },
+    };
+    return { source, asked };
+  }
+
+  it.each([
+    '/1%2F..%2F..%2Fsubj02%2Fbetas.zarr%2F1.0',
+    '/0/../../subj02/betas.zarr/1.0',
+    '/../x',
+    '//evil.example/x',
+    '/http://evil.example/x',
+    '/C:/x',
+    '/.zattrs',
+    '/0.0?x',
+  ])('refuses the key %s without reading anything', async (key) => {
+    const { source, asked } = recording();
+    const store = bundleZarrStore(source, 'subjects/subj01/betas.zarr');
+    await expect(store.get(key as `/${string}`)).rejects.toThrow(
+      /^subjects\/subj01\/betas\.zarr\/\.zarray: zarr asked for ".*", which is not a chunk of the array folder/,
+    );
+    expect(asked).toEqual([]);
+  });
+
+  it('reads .zarray and chunk keys of either separator inside the folder', async () => {
+    const { source, asked } = recording();
+    const store = bundleZarrStore(source, 'a.zarr');
+    for (const key of ['/.zarray', '/0.0', '/12/0'] as const) await expect(store.get(key)).rejects.toThrow(/not found/);
+    expect(asked).toEqual(['a.zarr/.zarray', 'a.zarr/0.0', 'a.zarr/12/0']);
+  });
+
+  it('checks .zarray before zarrita reads it, so openRowReader refuses a crafted separator', async () => {
+    await bundle.editJson<Record<string, unknown>>('subjects/subj01/betas.zarr/.zarray', (z) => {
+      z.dimension_separator = '%2F..%2F..%2Fsubj02%2Fbetas.zarr%2F0.';
+    });
+    await expect(openRowReader(new FsBundleSource(bundle.dir), 'subjects/subj01/betas.zarr')).rejects.toThrow(
+      /^subjects\/subj01\/betas\.zarr\/\.zarray: dimension_separator ".*" is neither "\." nor "\/"/,
+    );
+  });
+});
+
+describe('rows as the app and the evaluation read them (issue 16, finding 8)', () => {
+  let fresh: TinyBundle;
+  beforeEach(async () => {
+    fresh = await TinyBundle.create();
+  });
+  afterEach(() => fresh.dispose());
+
+  const write = (value: (row: number, column: number) => number) =>
+    fresh.writeZarr('x.zarr', { shape: [6, 4], chunkRows: 2, dtype: 'float32', compressor: null, value });
+
+  it('refuses a row holding NaN, naming the chunk and the row', async () => {
+    await write((r, c) => (r === 3 && c === 1 ? NaN : r));
+    const reader = await openRowReader(new FsBundleSource(fresh.dir), 'x.zarr');
+    await expect(reader.read(2)).resolves.toEqual(Float32Array.of(2, 2, 2, 2));
+    await expect(reader.read(3)).rejects.toThrow(/^x\.zarr\/1\.0: row 3 holds NaN at column 1$/);
+  });
+
+  it('refuses a short chunk instead of reading zeros', async () => {
+    await write((r) => r + 1);
+    await fresh.truncate('x.zarr/2.0', 4 * 4);
+    const reader = await openRowReader(new FsBundleSource(fresh.dir), 'x.zarr');
+    await expect(reader.read(4)).rejects.toThrow(/^x\.zarr\/2\.0: holds 4 values, but a chunk of \[2, 4\] holds 8$/);
   });
 });

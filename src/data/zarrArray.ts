@@ -1,18 +1,58 @@
 // 2-D Zarr v2 arrays (betas, encoding) read lazily through a BundleSource with zarrita: a row costs
 // one chunk, so a 30000-trial subject can be browsed from a static host without downloading it.
+// `.zarray` is checked in full before zarrita acts on it, and zarrita may ask the bundle for nothing
+// but that file and chunk keys of the array's own folder (a crafted dimension_separator such as
+// "%2F..%2F" would otherwise make it fetch another bundle's files).
 import * as zarr from 'zarrita';
-import { errorText, type BundleSource } from './bundleSource';
+import { BundleReadError, errorText, type BundleSource } from './bundleSource';
 
+/** Something wrong with a Zarr file (`.zarray` or a chunk); the message starts with its path. */
 export class ZarrFormatError extends Error {
   override name = 'ZarrFormatError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+/** A chunk key of a 2-D-or-more array: integers joined by one separator, "." or "/". */
+const CHUNK_KEY = /^(?:\d+(?:\.\d+)*|\d+(?:\/\d+)*)$/;
+
+/**
+ * The file name inside the array folder that zarrita's store key stands for, or a ZarrFormatError.
+ * zarrita has decoded %XX escapes by then; the key is checked after that decoding, so any escape
+ * left, a '..', an absolute path or a URL is refused before a path or URL is made from it.
+ */
+function storeFile(folder: string, key: string): string {
+  const name = key.startsWith('/') ? key.slice(1) : key;
+  let decoded: string | null;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    decoded = null;
+  }
+  if (decoded !== name || (name !== '.zarray' && !CHUNK_KEY.test(name))) {
+    throw new ZarrFormatError(`${folder}/.zarray`, `zarr asked for "${key}", which is not a chunk of the array folder`);
+  }
+  return `${folder}/${name}`;
 }
 
 /**
- * A zarrita store over the files of one array folder of a bundle. Betas and encodings are dense, so a
- * missing chunk is an error naming the file (a writer that stopped early), never Zarr's fill value.
+ * A zarrita store over the files of one array folder of a bundle. `.zarray` is checked (parseZarray)
+ * before zarrita reads it. Betas and encodings are dense, so a missing chunk is an error naming the
+ * file (a writer that stopped early), never Zarr's fill value.
  */
 export function bundleZarrStore(source: BundleSource, folder: string): zarr.AsyncReadable {
-  return { get: (key, options) => source.read(`${folder}${key}`, options) };
+  return {
+    async get(key, options) {
+      const file = storeFile(folder, key);
+      const bytes = await source.read(file, options);
+      if (file.endsWith('/.zarray')) parseZarray(bytes, file);
+      return bytes;
+    },
+  };
 }
 
 /** What `.zarray` declares, with its dtype named the way dataset.json names dtypes. */
@@ -23,9 +63,11 @@ export interface ZarrayInfo {
   zarrDtype: string;
   /** e.g. "int16", or null when it is not a plain little-endian or byte numeric type */
   dtype: string | null;
-  order: string;
+  order: 'C' | 'F';
   compressor: string | null;
   filters: unknown[];
+  /** Between a chunk key's indices: "0.0" or "0/0". */
+  separator: '.' | '/';
 }
 
 const DTYPE_NAMES: Record<string, string> = {
@@ -42,36 +84,105 @@ const DTYPE_NAMES: Record<string, string> = {
   '<f8': 'float64',
 };
 
-/** Reads and parses `<folder>/.zarray`; throws a BundleReadError or a ZarrFormatError. */
-export async function readZarrayInfo(source: BundleSource, folder: string): Promise<ZarrayInfo> {
-  const bytes = await source.read(`${folder}/.zarray`);
-  let meta: Record<string, unknown>;
+/** The keys of a Zarr v2 `.zarray` (all required but dimension_separator). */
+const ZARRAY_KEYS = ['zarr_format', 'shape', 'chunks', 'dtype', 'compressor', 'fill_value', 'order', 'filters'];
+
+/** The compressors this app reads (zarrita's zlib and gzip codecs); none is fine too. */
+export const COMPRESSORS = ['zlib', 'gzip'];
+
+/**
+ * Parses a `.zarray` and checks every field Zarr v2 defines, whatever this app uses of it; throws a
+ * ZarrFormatError naming `file`.
+ */
+export function parseZarray(bytes: Uint8Array, file: string): ZarrayInfo {
+  const fail = (problem: string): never => {
+    throw new ZarrFormatError(file, problem);
+  };
+  let meta: unknown;
   try {
-    meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    meta = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new ZarrFormatError(`not valid JSON: ${errorText(error)}`);
+    return fail(`not valid JSON: ${errorText(error)}`);
   }
-  if (meta.zarr_format !== 2)
-    throw new ZarrFormatError(`zarr_format is ${JSON.stringify(meta.zarr_format)}, expected 2`);
-  const shape = meta.shape;
-  const chunks = meta.chunks;
-  const isDims = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0);
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return fail('is not a JSON object');
+  const fields = meta as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => !ZARRAY_KEYS.includes(key) && key !== 'dimension_separator');
+  if (unknown.length > 0) fail(`has keys Zarr v2 does not define: ${unknown.join(', ')}`);
+  const missing = ZARRAY_KEYS.filter((key) => !Object.hasOwn(fields, key));
+  if (missing.length > 0) fail(`lacks ${missing.join(', ')}`);
+
+  if (fields.zarr_format !== 2) fail(`zarr_format is ${JSON.stringify(fields.zarr_format)}, expected 2`);
+  const { shape, chunks } = fields;
+  const isDims = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isSafeInteger(n) && n >= 0);
   if (!isDims(shape) || !isDims(chunks) || chunks.length !== shape.length || chunks.some((c) => c < 1)) {
-    throw new ZarrFormatError(
-      `shape ${JSON.stringify(shape)} and chunks ${JSON.stringify(chunks)} are not matching dimensions`,
-    );
+    return fail(`shape ${JSON.stringify(shape)} and chunks ${JSON.stringify(chunks)} are not matching dimensions`);
   }
-  const zarrDtype = String(meta.dtype);
-  const compressor = meta.compressor as { id?: unknown } | null;
+  if (typeof fields.dtype !== 'string') return fail(`dtype ${JSON.stringify(fields.dtype)} is not a string`);
+  const dtype = Object.hasOwn(DTYPE_NAMES, fields.dtype) ? DTYPE_NAMES[fields.dtype]! : null;
+  const order = fields.order;
+  if (order !== 'C' && order !== 'F') return fail(`order ${JSON.stringify(order)} is neither "C" nor "F"`);
+
+  const compressor = fields.compressor;
+  let compressorId: string | null = null;
+  if (compressor !== null) {
+    const id =
+      typeof compressor === 'object' && !Array.isArray(compressor) ? (compressor as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string') return fail(`compressor ${JSON.stringify(compressor)} is neither null nor {"id": ...}`);
+    compressorId = id;
+  }
+  const filters = fields.filters;
+  if (filters !== null && !Array.isArray(filters))
+    return fail(`filters ${JSON.stringify(filters)} is neither null nor a list`);
+
+  const fill = fields.fill_value;
+  const isFloat = dtype?.startsWith('float') ?? false;
+  const fillOk =
+    fill === null ||
+    (typeof fill === 'number' && (isFloat || Number.isSafeInteger(fill))) ||
+    (isFloat && (fill === 'NaN' || fill === 'Infinity' || fill === '-Infinity'));
+  if (!fillOk) fail(`fill_value ${JSON.stringify(fill)} is not a value of dtype "${fields.dtype}"`);
+
+  const separator = Object.hasOwn(fields, 'dimension_separator') ? fields.dimension_separator : '.';
+  if (separator !== '.' && separator !== '/') {
+    return fail(`dimension_separator ${JSON.stringify(separator)} is neither "." nor "/"`);
+  }
   return {
     shape,
     chunks,
-    zarrDtype,
-    dtype: DTYPE_NAMES[zarrDtype] ?? null,
-    order: String(meta.order),
-    compressor: compressor === null ? null : String(compressor?.id),
-    filters: Array.isArray(meta.filters) ? meta.filters : [],
+    zarrDtype: fields.dtype,
+    dtype,
+    order,
+    compressor: compressorId,
+    filters: filters ?? [],
+    separator,
   };
+}
+
+/** Reads and checks `<folder>/.zarray`; throws a BundleReadError or a ZarrFormatError. */
+export async function readZarrayInfo(source: BundleSource, folder: string): Promise<ZarrayInfo> {
+  const file = `${folder}/.zarray`;
+  return parseZarray(await source.read(file), file);
+}
+
+/**
+ * What this app's bundle format asks of an array beyond Zarr (docs/dataset-format.md): 2-D, C order,
+ * chunks of whole rows (a row is one fetch), zlib, gzip or no compressor, no filters.
+ */
+export function formatProblems(info: ZarrayInfo): string[] {
+  const problems: string[] = [];
+  const [, columns = 0] = info.shape;
+  if (info.shape.length !== 2) problems.push(`expected a 2-D array, but shape is [${info.shape.join(', ')}]`);
+  if (info.order !== 'C') problems.push(`order is "${info.order}", expected "C"`);
+  if (info.shape.length === 2 && info.chunks[1] !== columns) {
+    problems.push(
+      `chunks [${info.chunks.join(', ')}] split rows; chunk by whole rows ([n, ${columns}]) so a row is one fetch`,
+    );
+  }
+  if (info.compressor !== null && !COMPRESSORS.includes(info.compressor)) {
+    problems.push(`compressor "${info.compressor}" is not one of ${COMPRESSORS.join(', ')} or none`);
+  }
+  if (info.filters.length > 0) problems.push('filters are not supported');
+  return problems;
 }
 
 // Types whose values are plain JS numbers (not bigint, bool or strings).
@@ -90,28 +201,95 @@ const NUMERIC_DTYPES = new Set([
 export interface RowReader {
   /** [rows, columns] */
   shape: [number, number];
-  /** One row as float32, times `scale` (the stored value's unit, for int betas). */
+  /** Rows per chunk: chunk i holds rows i·chunkRows up to the next chunk's first. */
+  chunkRows: number;
+  chunkCount: number;
+  /** The bundle path of chunk i, for messages. */
+  chunkFile(chunk: number): string;
+  /**
+   * One row as float32, times `scale` (the stored value's unit, for int betas); a ZarrFormatError
+   * when its chunk is short or the row holds a value that is not finite.
+   */
   read(row: number, options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  /** Chunk i's rows (the padding of an edge chunk left out) as float32 times `scale`, row after row. */
+  readChunk(chunk: number, options?: { signal?: AbortSignal }): Promise<Float32Array>;
 }
 
-/** Opens a 2-D numeric Zarr v2 array for reading rows; throws when zarrita cannot open it. */
+/** The first column of a row that is not finite, or -1. */
+export function firstNonFinite(values: Float32Array, start = 0, end = values.length): number {
+  for (let i = start; i < end; i++) if (!Number.isFinite(values[i]!)) return i - start;
+  return -1;
+}
+
+/** Opens a 2-D numeric Zarr v2 array for reading rows; throws a BundleReadError or a ZarrFormatError. */
 export async function openRowReader(source: BundleSource, folder: string, scale = 1): Promise<RowReader> {
+  const zarrayFile = `${folder}/.zarray`;
+  const info = await readZarrayInfo(source, folder);
+  const problems = formatProblems(info);
+  if (info.dtype === null || !NUMERIC_DTYPES.has(info.dtype))
+    problems.push(`dtype "${info.zarrDtype}" is not a supported number type`);
+  if (problems.length > 0) throw new ZarrFormatError(zarrayFile, problems.join('; '));
   await ensureFloat16Array(); // before open: zarrita picks the typed array class when it opens
-  const array = await zarr.open.v2(zarr.root(bundleZarrStore(source, folder)), { kind: 'array', attrs: false });
-  const [rows, columns] = array.shape;
-  if (array.shape.length !== 2 || rows === undefined || columns === undefined) {
-    throw new ZarrFormatError(`expected a 2-D array, got shape [${array.shape.join(', ')}]`);
+  let array: zarr.Array<zarr.DataType, zarr.AsyncReadable>;
+  try {
+    array = await zarr.open.v2(zarr.root(bundleZarrStore(source, folder)), { kind: 'array', attrs: false });
+  } catch (error) {
+    if (error instanceof BundleReadError || error instanceof ZarrFormatError) throw error;
+    throw new ZarrFormatError(zarrayFile, errorText(error));
   }
-  if (!NUMERIC_DTYPES.has(array.dtype))
-    throw new ZarrFormatError(`dtype ${array.dtype} is not a supported number type`);
+  const [rows, columns] = info.shape as [number, number];
+  const chunkRows = info.chunks[0]!;
+  const chunkFile = (chunk: number) => `${folder}/${chunk}${info.separator}0`;
+
+  // The last chunk read, decoded: consecutive rows are usually in the same chunk.
+  let last: { chunk: number; values: Promise<Float32Array> } | null = null;
+  const readChunk = (chunk: number, options: { signal?: AbortSignal } = {}): Promise<Float32Array> => {
+    if (last?.chunk === chunk) return last.values;
+    const values = (async () => {
+      let data: ArrayLike<number>;
+      try {
+        data = (await array.getChunk([chunk, 0], { signal: options.signal })).data as ArrayLike<number>;
+      } catch (error) {
+        if (error instanceof BundleReadError || error instanceof ZarrFormatError) throw error; // names the chunk
+        const cause = error instanceof Error && error.cause !== undefined ? `: ${errorText(error.cause)}` : '';
+        throw new ZarrFormatError(chunkFile(chunk), `could not be decoded (corrupt?): ${errorText(error)}${cause}`);
+      }
+      if (data.length !== chunkRows * columns) {
+        throw new ZarrFormatError(
+          chunkFile(chunk),
+          `holds ${data.length} values, but a chunk of [${chunkRows}, ${columns}] holds ${chunkRows * columns}`,
+        );
+      }
+      const count = Math.min(chunkRows, rows - chunk * chunkRows) * columns;
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = data[i]! * scale;
+      return out;
+    })();
+    last = { chunk, values };
+    values.catch(() => {
+      if (last?.values === values) last = null;
+    });
+    return values;
+  };
+
   return {
     shape: [rows, columns],
+    chunkRows,
+    chunkCount: Math.ceil(rows / chunkRows),
+    chunkFile,
+    readChunk,
     async read(row, options = {}) {
-      const chunk = await zarr.get(array, [row, null], { signal: options.signal });
-      const values = chunk.data as ArrayLike<number>;
-      const out = new Float32Array(values.length);
-      for (let i = 0; i < out.length; i++) out[i] = values[i]! * scale;
-      return out;
+      if (!Number.isInteger(row) || row < 0 || row >= rows) {
+        throw new ZarrFormatError(zarrayFile, `row ${row} is outside the array's ${rows} rows`);
+      }
+      const chunk = Math.floor(row / chunkRows);
+      const values = await readChunk(chunk, options);
+      const start = (row - chunk * chunkRows) * columns;
+      const bad = firstNonFinite(values, start, start + columns);
+      if (bad >= 0) {
+        throw new ZarrFormatError(chunkFile(chunk), `row ${row} holds ${values[start + bad]} at column ${bad}`);
+      }
+      return values.slice(start, start + columns);
     },
   };
 }

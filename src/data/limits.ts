@@ -1,0 +1,26 @@
+// The most a bundle may make this app allocate or compute, in one place (docs/dataset-format.md and
+// docs/model-format.md point here). Each is checked against what a file declares (a header, a size,
+// a field), before the memory is taken, and a refusal names the file and the limit.
+
+export const LIMITS = {
+  /** Voxels one NIfTI volume may declare (x·y·z): 256³, a 1 mm whole-head grid with room to spare. */
+  niftiVoxels: 256 ** 3,
+  /** Bytes of one NIfTI file, after inflating a .nii.gz (inflating stops at this many). */
+  niftiBytes: 256 * 2 ** 20,
+  /** Pixels (width × height) a stimulus image may declare in its header: 4096 × 4096. */
+  imagePixels: 4096 * 4096,
+  /**
+   * Denoising steps a model bundle may let a sampler run: `steps` and `decoder.maxSteps`, and the
+   * prior's `trainSteps` (the most prior steps the app offers).
+   */
+  samplerSteps: 1000,
+  /** Bytes of one ONNX file (read, then handed to onnxruntime, which needs several times as much). */
+  onnxBytes: 512 * 2 ** 20,
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** "the limit of 16,777,216 voxels (LIMITS.niftiVoxels, src/data/limits.ts)", for refusal messages. */
+export function limitText(name: LimitName, unit: string): string {
+  return `the limit of ${LIMITS[name].toLocaleString('en-US')} ${unit} (LIMITS.${name}, src/data/limits.ts)`;
+}
