@@ -74,7 +74,10 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--out", type=Path, required=True, help="the bundle folder to write")
         sub.add_argument("--sessions", type=int, help="convert the first N sessions (default all)")
         sub.add_argument(
-            "--dtype", choices=BETA_DTYPES, default="float16", help="stored betas (default float16)"
+            "--dtype",
+            choices=BETA_DTYPES,
+            default="int16",
+            help="stored betas (default int16: steps of 1/1024 z, range +-32)",
         )
         sub.add_argument("--chunk-rows", type=int, default=10, help="betas rows per Zarr chunk")
         sub.add_argument("--webp-quality", type=int, default=82)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from models.dataset.bundle import (
+    beta_scale,
     betas_entry,
     create_rows_array,
     dataset_document,
@@ -42,7 +43,7 @@ STATE = ".convert"
 
 @dataclass(frozen=True)
 class Options:
-    dtype: str = "float16"
+    dtype: str = "int16"
     chunk_rows: int = 10
     webp_quality: int = 82
     webp_method: int = 4
@@ -141,7 +142,7 @@ def convert(
     progress = Progress("betas", total_rows, "trials")
     subjects = []
     for plan in plans:
-        subjects.append(write_subject(plan, out, steps, index, splits, options, progress))
+        subjects.append(write_subject(plan, out, steps, index, splits, options, progress, log))
     timings["betas_s"] = time.monotonic() - start
 
     start = time.monotonic()
@@ -171,6 +172,13 @@ def convert(
     return timings
 
 
+def count_clipped(values: np.ndarray, dtype: str) -> int:
+    scale = beta_scale(dtype)
+    if scale is None:
+        return 0
+    return int((np.abs(values) > (np.iinfo(dtype).max + 0.5) * scale).sum())
+
+
 def write_subject(
     plan: SubjectPlan,
     out: Path,
@@ -179,6 +187,7 @@ def write_subject(
     splits: dict[int, str],
     options: Options,
     progress: Progress,
+    log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     folder = out / plan.id
     folder.mkdir(exist_ok=True)
@@ -207,6 +216,10 @@ def write_subject(
                 f"expected [{end - first}, {plan.voxel_count}]",
             )
         array[first:end] = encode_betas(values, options.dtype)
+        clipped = count_clipped(values, options.dtype)
+        if clipped:
+            limit = np.iinfo(options.dtype).max * beta_scale(options.dtype)
+            log(f"{plan.id} session {session + 1}: {clipped} values beyond +-{limit:.2f} clipped")
         steps.mark(step)
         progress.advance(end - first, f"{plan.id} session {session + 1}")
 

@@ -159,6 +159,33 @@ def test_nsd_images_are_the_subjects_own_stimuli(nsd_bundle: Path):
         assert np.abs(pixels.mean((0, 1)) - image_colour(index)).max() < 4, image["id"]
 
 
+def test_the_app_paints_the_planted_trial_at_the_planted_voxel(nsd_root: Path, nsd_bundle: Path):
+    row = PLANTED[0] * 750 + PLANTED[1]
+    result = subprocess.run(
+        ["npx", "tsx", "scripts/read-betas-row.ts", str(nsd_bundle), str(row)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    read = json.loads(result.stdout.strip().splitlines()[-1])
+    assert read["peakVoxel"] == list(nsd_voxel(nsd_root, "subj01"))
+    assert read["voxels"] == LAYOUT.voxels and read["rows"] == SESSIONS * 750
+
+
+def test_int_betas_report_what_they_clip(nsd_root: Path, tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    assert convert("nsd", nsd_root, "--subject", "subj01", "--sessions", SESSIONS,
+                   "--dtype", "int8", "--out", out) == 0  # fmt: skip
+    assert "subj01 session 2: " in capsys.readouterr().out  # the spike, at least
+    subject = load(out)["subjects"][0]
+    assert subject["betas"]["dtype"] == "int8" and subject["betas"]["scale"] == 1 / 32
+    betas = zarr.open_array(str(out / subject["betas"]["path"]), mode="r")[:] / 32
+    exact = np.clip(expected_nsd_betas(nsd_root, "subj01"), -127 / 32, 127 / 32)
+    np.testing.assert_allclose(betas, exact, atol=1 / 64 + 1e-6)
+
+
 def test_the_validator_accepts_the_converted_bundles(nsd_bundle: Path, mindeye2_bundle: Path):
     for bundle in (nsd_bundle, mindeye2_bundle):
         result = run_validator(bundle)
