@@ -104,7 +104,8 @@ export async function loadEncoding(
 
 async function readFile(source: BundleSource, path: string, signal?: AbortSignal): Promise<Uint8Array> {
   try {
-    return await source.read(path, { signal });
+    // Within the NIfTI size limit (src/data/limits.ts): all this reads are NIfTI files.
+    return await source.read(path, { signal, limit: 'niftiBytes' });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new BrainFileError(path, errorText(error));

@@ -1,12 +1,23 @@
 // Where a bundle's bytes come from. The validator, the zarr store and the app read only through this,
 // so the same code serves a folder on disk (Node) and a URL prefix (browser or Node).
 import type { Fetcher } from './cachedFetch';
+import { isBundlePath } from './datasetSchema';
+import { LIMITS, SizeLimitError, sizeLimitMessage, type ByteLimit } from './limits';
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  /**
+   * The size limit the file is held to (src/data/limits.ts), checked on its declared size
+   * (Content-Length, the file's size on disk) before its bytes are read, and while they arrive.
+   */
+  limit?: ByteLimit;
+}
 
 export interface BundleSource {
   /** Where the bundle is (a URL or a folder), for messages. */
   readonly name: string;
   /** The bytes of the file at a bundle path; throws a BundleReadError. */
-  read(path: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  read(path: string, options?: ReadOptions): Promise<Uint8Array>;
   /** An absolute URL of the file at a bundle path (for <img src>, and to tell people where it is). */
   url(path: string): string;
 }
@@ -26,6 +37,8 @@ export class BundleReadError extends Error {
 export class FetchBundleSource implements BundleSource {
   readonly name: string;
   private readonly base: URL;
+  /** Why nothing is fetched from this location (a javascript: or data: URL), or null. */
+  private readonly refused: string | null;
 
   /**
    * `location` is the bundle's folder URL or the URL of its dataset.json, absolute or relative to
@@ -44,18 +57,26 @@ export class FetchBundleSource implements BundleSource {
     url.hash = '';
     this.base = url;
     this.name = url.href;
+    this.refused =
+      url.protocol === 'http:' || url.protocol === 'https:'
+        ? null
+        : `not fetched: "${location}" is a ${url.protocol} URL, and bundles are read from http:// or https:// URLs only`;
   }
 
   url(path: string): string {
     return new URL(path, this.base).href;
   }
 
-  async read(path: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  async read(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    if (this.refused) throw new BundleReadError(path, this.refused);
+    // Checked before URL resolution, which would turn '..' and '%2F' into another path.
+    if (!isBundlePath(path)) throw new BundleReadError(path, 'is not a path inside the bundle');
     const url = this.url(path);
     let response: Response;
     try {
-      response = await this.fetcher(url, { signal: options.signal });
+      response = await this.fetcher(url, { signal: options.signal, limit: options.limit });
     } catch (error) {
+      if (error instanceof SizeLimitError) throw new BundleReadError(path, `${error.message} (${url})`);
       throw new BundleReadError(path, `could not be fetched from ${url}: ${errorText(error)}`);
     }
     if (response.status === 404 || response.status === 410) {
@@ -67,8 +88,53 @@ export class FetchBundleSource implements BundleSource {
         `could not be fetched: ${url} answered ${response.status} ${response.statusText}`,
       );
     }
-    return new Uint8Array(await response.arrayBuffer());
+    if (options.limit === undefined) return new Uint8Array(await response.arrayBuffer());
+    try {
+      return await readBody(response, options.limit);
+    } catch (error) {
+      if (error instanceof SizeLimitError) throw new BundleReadError(path, `${error.message} (${url})`);
+      throw new BundleReadError(path, `could not be fetched from ${url}: ${errorText(error)}`);
+    }
   }
+}
+
+/**
+ * A response's bytes, refused by its Content-Length before they are read when that is over the limit,
+ * and as soon as more arrive than the limit allows.
+ */
+async function readBody(response: Response, limit: ByteLimit): Promise<Uint8Array> {
+  const max = LIMITS[limit];
+  const declared = Number(response.headers.get('Content-Length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new SizeLimitError(limit, declared, true);
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new SizeLimitError(limit, max, false);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** The message of a file over a byte limit whose size was known before reading it. */
+export function tooLarge(path: string, limit: ByteLimit, bytes: number): BundleReadError {
+  return new BundleReadError(path, sizeLimitMessage(limit, bytes, true));
 }
 
 export function errorText(error: unknown): string {

@@ -1,9 +1,14 @@
 // Bundle files are fetched once and then served from Cache Storage, so a reload (or a second visit)
 // does not download the models and betas again. The cache is keyed by URL; its name carries the app's
 // version, so a new release starts a new cache, and the UI can clear it. Large files report progress.
+import { LIMITS, SizeLimitError, type ByteLimit } from './limits';
 
-/** fetch's shape as FetchBundleSource uses it. */
-export type Fetcher = (url: string, init: { signal?: AbortSignal }) => Promise<Response>;
+/**
+ * fetch's shape as FetchBundleSource uses it. `limit`, when given, is the size limit the caller holds
+ * the file to: a fetcher that buffers the body leaves an answer whose Content-Length is over it
+ * unread (the caller refuses it), and stops reading one without Content-Length at the limit.
+ */
+export type Fetcher = (url: string, init: { signal?: AbortSignal; limit?: ByteLimit }) => Promise<Response>;
 
 /** Bytes received for one URL; `total` is null when the server does not send Content-Length. */
 export type DownloadProgress = (url: string, loaded: number, total: number | null) => void;
@@ -26,9 +31,12 @@ export function cachedFetcher(onProgress?: DownloadProgress): Fetcher {
       return hit;
     }
     cacheStats.misses++;
-    const response = await fetch(url, init);
+    const response = await fetch(url, { signal: init.signal });
     if (!response.ok || !response.body) return response;
-    const bytes = await readWithProgress(response, url, onProgress);
+    // Too large to be used: the caller refuses it by its Content-Length, before reading the body.
+    const max = init.limit === undefined ? Infinity : LIMITS[init.limit];
+    if (Number(response.headers.get('Content-Length')) > max) return response;
+    const bytes = await readWithProgress(response, url, onProgress, init.limit);
     const headers = { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' };
     await cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
     return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
@@ -39,6 +47,7 @@ async function readWithProgress(
   response: Response,
   url: string,
   onProgress: DownloadProgress | undefined,
+  limit: ByteLimit | undefined,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const length = Number(response.headers.get('Content-Length'));
   const total = Number.isFinite(length) && length > 0 ? length : null;
@@ -50,6 +59,10 @@ async function readWithProgress(
     if (done) break;
     chunks.push(value);
     loaded += value.length;
+    if (limit !== undefined && loaded > LIMITS[limit]) {
+      await reader.cancel().catch(() => undefined);
+      throw new SizeLimitError(limit, LIMITS[limit], false);
+    }
     onProgress?.(url, loaded, total);
   }
   // Without Content-Length (a compressed answer) the total is only known now: report it as complete.

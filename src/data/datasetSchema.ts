@@ -16,6 +16,16 @@ export function isBundlePath(path: string): boolean {
   return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
 
+/**
+ * A record keyed by ids (subjects, label values): parsed into an object without a prototype, so a
+ * key is looked up among its own keys only, and a subject named "constructor" or "toString" finds
+ * its own entry or nothing, never Object.prototype's member. ("__proto__" keys are refused when the
+ * JSON is read: readJsonFile.)
+ */
+export function ownRecord<K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K, value: V) {
+  return z.record(key, value).transform((record) => Object.assign(Object.create(null) as typeof record, record));
+}
+
 const bundlePath = z
   .string()
   .refine(isBundlePath, 'must be a relative path inside the bundle (no leading "/", no "..", no URL)');
@@ -44,7 +54,7 @@ const subjectSchema = z
     id: name,
     anatomy: niftiPath,
     roi: niftiPath,
-    roiLabels: z.record(z.string().regex(/^(0|[1-9][0-9]*)$/, 'label values are non-negative integers'), name),
+    roiLabels: ownRecord(z.string().regex(/^(0|[1-9][0-9]*)$/, 'label values are non-negative integers'), name),
     maskLabels: z.array(z.int().nonnegative()).min(1),
     voxelOrder: z.enum(['fortran', 'c']),
     voxelCount: z.int().positive(),
@@ -73,7 +83,7 @@ const imageSchema = z.strictObject({
   caption: z.string().optional(),
   categories: z.array(name).optional(),
   scene: z.record(z.string(), z.unknown()).optional(),
-  trials: z.record(z.string(), z.array(z.int().nonnegative())).optional(),
+  trials: ownRecord(z.string(), z.array(z.int().nonnegative())).optional(),
 });
 
 const attributionSchema = z.strictObject({

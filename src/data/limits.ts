@@ -20,6 +20,29 @@ export const LIMITS = {
 
 export type LimitName = keyof typeof LIMITS;
 
+/** A limit of bytes a file may have; `name` says which (its unit is bytes). */
+export type ByteLimit = 'niftiBytes' | 'onnxBytes';
+
+/** A file found larger than a byte limit while it was read; sources turn it into a BundleReadError. */
+export class SizeLimitError extends Error {
+  override name = 'SizeLimitError';
+  constructor(
+    readonly limit: ByteLimit,
+    /** The size declared (Content-Length, the file's size) or read so far. */
+    readonly bytes: number,
+    readonly declared: boolean,
+  ) {
+    super(sizeLimitMessage(limit, bytes, declared));
+  }
+}
+
+export function sizeLimitMessage(limit: ByteLimit, bytes: number, declared: boolean): string {
+  const size = declared
+    ? `is ${bytes.toLocaleString('en-US')} bytes`
+    : `holds more than ${bytes.toLocaleString('en-US')} bytes`;
+  return `${size}, more than ${limitText(limit, 'bytes')}`;
+}
+
 /** "the limit of 16,777,216 voxels (LIMITS.niftiVoxels, src/data/limits.ts)", for refusal messages. */
 export function limitText(name: LimitName, unit: string): string {
   return `the limit of ${LIMITS[name].toLocaleString('en-US')} ${unit} (LIMITS.${name}, src/data/limits.ts)`;

@@ -20,3 +20,19 @@ describe('a bundle from a picked folder', () => {
     await expect(source.read('subj02/roi.nii.gz')).rejects.toThrow('not found in the chosen folder my-data/');
   });
 });
+
+describe('LocalFolderSource limits and keys (issue 16)', () => {
+  it('refuses a file over its size limit without reading it', async () => {
+    const huge = { size: 600 * 2 ** 20, arrayBuffer: () => Promise.reject(new Error('read')) } as unknown as File;
+    const source = new LocalFolderSource('local:m/', { 'backbone.onnx': huge });
+    await expect(source.read('backbone.onnx', { limit: 'onnxBytes' })).rejects.toThrow(
+      /^is 629,145,600 bytes, more than the limit of 536,870,912 bytes \(LIMITS\.onnxBytes/,
+    );
+  });
+
+  it('finds only its own files: "constructor" is not one', async () => {
+    await expect(new LocalFolderSource('local:m/', {}).read('constructor')).rejects.toThrow(
+      /^not found in the chosen folder m\/$/,
+    );
+  });
+});

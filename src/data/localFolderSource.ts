@@ -1,7 +1,8 @@
 // A bundle chosen from the user's disk (<input webkitdirectory>): its files by path inside the chosen
 // folder. The same file map is sent to the inference worker (File objects are cloneable), so both
 // sides read the same bytes without a server. Nothing in it is executed: it is read as data only.
-import { BundleReadError, type BundleSource } from './bundleSource';
+import { BundleReadError, tooLarge, type BundleSource, type ReadOptions } from './bundleSource';
+import { LIMITS } from './limits';
 
 /** Bundle path -> file, paths relative to the chosen folder. */
 export type LocalFiles = Record<string, File>;
@@ -35,9 +36,11 @@ export class LocalFolderSource implements BundleSource {
     private readonly files: LocalFiles,
   ) {}
 
-  async read(path: string): Promise<Uint8Array> {
-    const file = this.files[path];
+  async read(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    const file = Object.hasOwn(this.files, path) ? this.files[path] : undefined;
     if (!file) throw new BundleReadError(path, `not found in the chosen folder ${this.name.replace(/^local:/, '')}`);
+    if (options.limit !== undefined && file.size > LIMITS[options.limit])
+      throw tooLarge(path, options.limit, file.size);
     return new Uint8Array(await file.arrayBuffer());
   }
 
@@ -45,7 +48,7 @@ export class LocalFolderSource implements BundleSource {
   url(path: string): string {
     let url = this.urls.get(path);
     if (!url) {
-      const file = this.files[path];
+      const file = Object.hasOwn(this.files, path) ? this.files[path] : undefined;
       url = file ? URL.createObjectURL(file) : `${this.name}${path}`;
       this.urls.set(path, url);
     }

@@ -2,7 +2,7 @@
 // files are shared by several brain bundles instead of copied. So a model bundle is read as one
 // folder of a parent source (the folder, or URL prefix, that holds the bundles), and '../' resolves
 // to that parent: one level up and no further, which the schema's isModelPath already holds paths to.
-import { FetchBundleSource, type BundleSource } from './bundleSource';
+import { FetchBundleSource, type BundleSource, type ReadOptions } from './bundleSource';
 import type { Fetcher } from './cachedFetch';
 import { isBundlePath } from './datasetSchema';
 import { isModelPath } from './modelSchema';
@@ -18,7 +18,7 @@ export class SubfolderSource implements BundleSource {
     this.name = `${parent.name.replace(/\/$/, '')}/${folder}`;
   }
 
-  read(path: string, options?: { signal?: AbortSignal }): Promise<Uint8Array> {
+  read(path: string, options?: ReadOptions): Promise<Uint8Array> {
     return this.parent.read(this.resolve(path), options);
   }
 

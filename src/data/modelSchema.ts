@@ -2,7 +2,8 @@
 // Objects are strict, as in dataset.json: an unknown key is more often a typo than a new field.
 // `scores`, `quantization` entries and `provenance.notes` are the free-form parts.
 import { z } from 'zod';
-import { isBundlePath } from './datasetSchema';
+import { isBundlePath, ownRecord } from './datasetSchema';
+import { LIMITS, limitText } from './limits';
 
 export const MODEL_FORMAT = 'mindeye-web/models@1';
 
@@ -31,9 +32,19 @@ const parameterization = z.enum(['x0', 'eps', 'v']);
 const schedule = {
   parameterization,
   trainSteps: z.int().min(2),
-  steps: z.int().min(2),
+  steps: samplerSteps(),
   alphasCumprod: z.array(z.number().min(0).lt(1)),
 };
+
+/** A number of steps the app may run: within LIMITS.samplerSteps (src/data/limits.ts). */
+function samplerSteps() {
+  return z
+    .int()
+    .min(2)
+    .max(LIMITS.samplerSteps, {
+      error: (issue) => `${String(issue.input)} is more than ${limitText('samplerSteps', 'steps')}`,
+    });
+}
 
 function checkSchedule(
   s: { parameterization: string; trainSteps: number; steps: number; alphasCumprod: number[]; maxSteps?: number },
@@ -83,7 +94,7 @@ export const modelSchema = z.strictObject({
   description: z.string(),
   family: name,
   dims: z.strictObject({ H: count, T: count, D: count, E: count, C: count, h: count, w: count, S: count }),
-  subjects: z.record(name, subjectSchema).refine((s) => Object.keys(s).length > 0, 'needs at least one subject'),
+  subjects: ownRecord(name, subjectSchema).refine((s) => Object.keys(s).length > 0, 'needs at least one subject'),
   files: z.strictObject({
     backbone: onnxPath,
     prior: onnxPath,
@@ -92,12 +103,13 @@ export const modelSchema = z.strictObject({
     imageEncoder: onnxPath,
   }),
   // Descriptive only (what the exporter did to each file's weights): `weights` is required, the rest free.
-  quantization: z.record(z.string(), z.looseObject({ weights: name })).optional(),
-  prior: z.strictObject(schedule).superRefine(checkSchedule),
+  quantization: ownRecord(z.string(), z.looseObject({ weights: name })).optional(),
+  // The prior has no maxSteps: its trainSteps is the most steps the app offers, so it is held to the limit.
+  prior: z.strictObject({ ...schedule, trainSteps: samplerSteps() }).superRefine(checkSchedule),
   decoder: z
     .strictObject({
       ...schedule,
-      maxSteps: z.int().min(2),
+      maxSteps: samplerSteps(),
       cfgScale: z.number().positive(),
       maxCfgScale: z.number().positive(),
       unconditional: z.literal('zeros'),
@@ -121,12 +133,12 @@ export const modelSchema = z.strictObject({
     hardware: z.string().optional(),
     wallSeconds: z.number().nonnegative().optional(),
     trainingData: z.string(),
-    sessionsPerSubject: z.record(name, z.int().nonnegative()),
+    sessionsPerSubject: ownRecord(name, z.int().nonnegative()),
     codeVersion: z.string(),
     seed: z.int(),
     notes: z.unknown().optional(),
   }),
-  scores: z.record(name, subjectScoresSchema).optional(),
+  scores: ownRecord(name, subjectScoresSchema).optional(),
 });
 
 export type ModelJson = z.infer<typeof modelSchema>;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
 import type { TrialsJson } from './datasetSchema';
@@ -131,6 +132,16 @@ describe('NIfTI volumes', () => {
   it('reports a truncated .nii.gz', async () => {
     await bundle.truncate('subjects/subj01/roi.nii.gz', 60);
     await expectProblems([['subjects/subj01/roi.nii.gz', /^corrupt or truncated gzip data/]]);
+  });
+
+  it('refuses a file over the NIfTI size limit without reading it (LIMITS.niftiBytes)', async () => {
+    await bundle.truncate('subjects/subj01/anatomy.nii', 300 * 2 ** 20); // sparse: no disk is written
+    await expectProblems([
+      [
+        'subjects/subj01/anatomy.nii',
+        /^referenced by subjects\[0\]\.anatomy, but is 314,572,800 bytes, more than the limit of 268,435,456 bytes \(LIMITS\.niftiBytes, src\/data\/limits\.ts\)$/,
+      ],
+    ]);
   });
 
   it('reports an ROI on another grid than the anatomy (dims or affine)', async () => {
@@ -359,6 +370,34 @@ describe('robustness', () => {
     expect(result.summary).toBeNull();
     expect(result.problems).toEqual([
       { file: 'dataset.json', message: expect.stringMatching(/expected object/) as string },
+    ]);
+  });
+});
+
+describe('ids looked up by own key only (issue 16, finding 4)', () => {
+  it('validates a subject named "constructor" like any other', async () => {
+    await bundle.editJson('dataset.json', (d) => {
+      d.subjects[1]!.id = 'constructor';
+      for (const image of d.images) {
+        if (image.trials?.subj02) image.trials = { subj01: image.trials.subj01!, constructor: image.trials.subj02 };
+      }
+      // Train images may list their rows too: there, "constructor" used to find Object.prototype's.
+      d.images[0]!.trials = { subj01: [0] };
+      d.images[1]!.trials = { subj01: [1] };
+    });
+    const { problems, summary } = await validate();
+    expect(problems).toEqual([]);
+    expect(summary?.subjects[1]).toMatchObject({ id: 'constructor', trials: { train: 0, test: 2 } });
+  });
+
+  it('refuses a "__proto__" key, which would vanish from the parsed record', async () => {
+    const text = JSON.stringify(JSON.parse(await readFile(bundle.path('dataset.json'), 'utf8')));
+    await bundle.write(
+      'dataset.json',
+      text.replace('"trials":{"subj01":[2,4]', '"trials":{"__proto__":[1],"subj01":[2,4]'),
+    );
+    await expectProblems([
+      ['dataset.json', /^has a key "__proto__", which JavaScript reads as an object's prototype$/],
     ]);
   });
 });

@@ -1,8 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { TINY_DATASET } from '../testing/tinyBundle';
+import { withCustomNode, withExternalInitializer } from '../testing/onnxEdits';
 import { TinyModel } from '../testing/tinyModel';
 import { validateModelBundle } from './validateModel';
 
@@ -59,5 +60,57 @@ describe('validateModelBundle', () => {
     const { model, problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
     expect(model).toBeNull();
     expect(problems).toEqual([{ file: 'model.json', message: expect.stringMatching(/^not found/) as string }]);
+  });
+
+  it('names ONNX files with external data or custom operator domains (issue 16, finding 2)', async () => {
+    const backbone = join(tiny.brainDir, 'backbone.onnx');
+    const decoder = join(tiny.imageDir, 'decoder.onnx');
+    await writeFile(backbone, withExternalInitializer(await readFile(backbone)));
+    await writeFile(decoder, withCustomNode(await readFile(decoder), 'ai.onnx.contrib'));
+    const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir), TINY_DATASET);
+    expect(problems).toEqual([
+      {
+        file: 'backbone.onnx',
+        message: expect.stringMatching(
+          /^initializer "stolen" keeps its data in an external file \("package\.json"\)/,
+        ) as string,
+      },
+      {
+        file: '../tiny-image/decoder.onnx',
+        message: expect.stringMatching(/^node "Evil" \(Evil\) uses the operator domain "ai\.onnx\.contrib"/) as string,
+      },
+      {
+        file: '../tiny-image/decoder.onnx',
+        message: expect.stringMatching(/^opset_import uses the operator domain "ai\.onnx\.contrib"/) as string,
+      },
+    ]);
+  });
+
+  it('holds sampler steps to the limit in src/data/limits.ts', async () => {
+    await tiny.editModelJson((json) => {
+      json.decoder.maxSteps = 2_000_000;
+      json.prior.trainSteps = 2000;
+      json.prior.alphasCumprod = Array.from({ length: 2000 }, (_, i) => 0.999 - i / 2001);
+    });
+    const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
+    const lines = problems.map((p) => `${p.file}: ${p.message}`);
+    expect(lines).toContain(
+      'model.json: prior.trainSteps: 2000 is more than the limit of 1,000 steps (LIMITS.samplerSteps, src/data/limits.ts)',
+    );
+    expect(lines).toContain(
+      'model.json: decoder.maxSteps: 2000000 is more than the limit of 1,000 steps (LIMITS.samplerSteps, src/data/limits.ts)',
+    );
+  });
+
+  it('parses subjects into an object without a prototype, and refuses "__proto__" keys (issue 16, finding 4)', async () => {
+    const { model } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
+    expect('constructor' in model!.subjects).toBe(false);
+    expect(model!.subjects.toString).toBeUndefined();
+    const path = join(tiny.brainDir, 'model.json');
+    const json = await readFile(path, 'utf8');
+    await writeFile(path, json.replace('"subjects": {', '"subjects": {"__proto__": {"voxelCount": 1}, '));
+    expect((await validateModelBundle(fsModelBundleSource(tiny.brainDir))).problems).toEqual([
+      { file: 'model.json', message: 'has a key "__proto__", which JavaScript reads as an object\'s prototype' },
+    ]);
   });
 });

@@ -1,10 +1,12 @@
 // The model bundle validator: model.json against the schema, every file it names present, and (given a
 // dataset) every model subject present in the dataset with the same V_s and voxel order. It reports
 // problems the way the dataset validator does (`<file>: <message>`) and never throws on bad input.
-// What an ONNX file holds (its inputs and outputs) is checked where it is loaded, by loadModel.
+// Each ONNX file is held to what onnxFile.ts allows (no external data, no custom operator domains,
+// the size limit); its inputs and outputs are checked where it is loaded, by MindEyeModel.load.
 import { errorText, type BundleSource } from './bundleSource';
 import type { DatasetJson } from './datasetSchema';
 import { modelSchema, type ModelJson } from './modelSchema';
+import { onnxProblems } from './onnxFile';
 import { readBundleFile, readJsonFile, type Problem } from './validation';
 
 export const MODEL_FILE = 'model.json';
@@ -37,7 +39,10 @@ export async function validateModelBundle(source: BundleSource, dataset?: Datase
     const model = await readJsonFile(source, MODEL_FILE, '', modelSchema, problems);
     if (!model) return { model: null, problems };
     await Promise.all(
-      modelFiles(model).map(({ path, field }) => readBundleFile(source, path, `${MODEL_FILE} ${field}`, problems)),
+      modelFiles(model).map(async ({ path, field }) => {
+        const bytes = await readBundleFile(source, path, `${MODEL_FILE} ${field}`, problems, { limit: 'onnxBytes' });
+        if (bytes) problems.push(...onnxProblems(bytes).map((message) => ({ file: path, message })));
+      }),
     );
     if (dataset) problems.push(...fitToDataset(model, dataset));
     return { model, problems };

@@ -54,7 +54,7 @@ export async function validateSubject(
 }
 
 async function readVolume(source: BundleSource, path: string, referencedBy: string, problems: Problem[]) {
-  const bytes = await readBundleFile(source, path, referencedBy, problems);
+  const bytes = await readBundleFile(source, path, referencedBy, problems, { limit: 'niftiBytes' });
   if (!bytes) return null;
   try {
     return await parseNifti(bytes);

@@ -1,6 +1,6 @@
 // What the validator reports, and the helpers its checks share for turning failures into problems.
 import type { z } from 'zod';
-import { BundleReadError, errorText, type BundleSource } from './bundleSource';
+import { BundleReadError, errorText, type BundleSource, type ReadOptions } from './bundleSource';
 import type { Split } from './datasetSchema';
 
 /** One thing wrong with a bundle: the bundle file it is about, and what is wrong, for people. */
@@ -82,9 +82,10 @@ export async function readBundleFile(
   path: string,
   referencedBy: string,
   problems: Problem[],
+  options: ReadOptions = {},
 ): Promise<Uint8Array | null> {
   try {
-    return await source.read(path);
+    return await source.read(path, options);
   } catch (error) {
     problems.push({ file: path, message: readFailure(error, referencedBy) });
     return null;
@@ -107,10 +108,19 @@ export async function readJsonFile<T>(
   const bytes = await readBundleFile(source, path, referencedBy, problems);
   if (!bytes) return null;
   let json: unknown;
+  let protoKey = false;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    // JSON.parse makes "__proto__" an own key, but zod drops it: refuse it rather than lose it.
+    json = JSON.parse(new TextDecoder().decode(bytes), (key, value: unknown) => {
+      if (key === '__proto__') protoKey = true;
+      return value;
+    });
   } catch (error) {
     problems.push({ file: path, message: `not valid JSON: ${errorText(error)}` });
+    return null;
+  }
+  if (protoKey) {
+    problems.push({ file: path, message: 'has a key "__proto__", which JavaScript reads as an object\'s prototype' });
     return null;
   }
   const parsed = schema.safeParse(json);

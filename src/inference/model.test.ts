@@ -1,9 +1,11 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';
+import { withCustomNode, withExternalInitializer } from '../testing/onnxEdits';
 import { TinyModel } from '../testing/tinyModel';
+import type { Engine, EngineSession } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
 
 describe('MindEyeModel.load', () => {
@@ -78,5 +80,70 @@ describe('MindEyeModel.load', () => {
     ]);
     await rm(join(tiny.brainDir, 'prior.onnx'));
     expect(await loadError()).toEqual([expect.stringMatching(/^prior\.onnx: not found \(/)]);
+  });
+
+  it('refuses ONNX files with external data or custom operators before the engine sees them (issue 16, finding 2)', async () => {
+    const adapter = join(tiny.brainDir, 'adapter-subj01.onnx');
+    const prior = join(tiny.brainDir, 'prior.onnx');
+    await writeFile(adapter, withExternalInitializer(await readFile(adapter)));
+    await writeFile(prior, withCustomNode(await readFile(prior)));
+    const given: string[] = [];
+    const spy: Engine = {
+      description: 'spy',
+      createSession: (bytes, file) => {
+        given.push(file);
+        return engine.createSession(bytes, file);
+      },
+    };
+    const error = await MindEyeModel.load(fsModelBundleSource(tiny.brainDir), spy).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as ModelLoadError).problems).toEqual([
+      expect.stringMatching(
+        /^adapter-subj01\.onnx: initializer "stolen" keeps its data in an external file \("package\.json"\)/,
+      ),
+      expect.stringMatching(/^prior\.onnx: node "Evil" \(Evil\) uses the operator domain "com\.example\.evil"/),
+    ]);
+    expect(given).not.toContain('adapter-subj01.onnx');
+    expect(given).not.toContain('prior.onnx');
+  });
+
+  it('looks subjects up by own key only: "constructor" is not Object.prototype\'s (issue 16, finding 4)', async () => {
+    expect(await loadError(['constructor'])).toEqual([
+      'model.json: model tiny-brain has no subject constructor (it has subj01, subj02)',
+    ]);
+  });
+
+  it('refuses non-finite voxels and outputs instead of passing them on (issue 16, finding 8)', async () => {
+    const model = await load(['subj02']);
+    const voxels = new Float32Array(80).fill(1);
+    voxels[43] = NaN;
+    await expect(model.adapter('subj02', { dims: [2, 40], data: voxels })).rejects.toThrow(
+      /^the voxels of subj02 hold NaN \(sample 1, voxel 3\): not fed to adapter-subj02\.onnx$/,
+    );
+    await model.dispose();
+
+    // An engine whose backbone gives an infinity: the run fails, naming the file and the output.
+    const poisoned: Engine = {
+      description: 'poisoned',
+      async createSession(bytes, file) {
+        const session = await engine.createSession(bytes, file);
+        if (file !== 'backbone.onnx') return session;
+        return {
+          ...session,
+          inputs: session.inputs,
+          outputs: session.outputs,
+          run: async (feeds) => {
+            const out = await session.run(feeds);
+            out.retrieval!.data[2] = Infinity;
+            return out;
+          },
+          dispose: () => session.dispose(),
+        } satisfies EngineSession;
+      },
+    };
+    const bad = await MindEyeModel.load(fsModelBundleSource(tiny.brainDir), poisoned, { subjects: ['subj02'] });
+    const shared = await bad.adapter('subj02', { dims: [1, 40], data: new Float32Array(40).fill(1) });
+    await expect(bad.backbone(shared)).rejects.toThrow(/^backbone\.onnx gave Infinity in "retrieval" \(at index 2\)$/);
+    await bad.dispose();
   });
 });

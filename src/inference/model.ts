@@ -2,6 +2,7 @@
 // contract. It owns the sessions and disposes them together (one owner, one disposer).
 import { BundleReadError, errorText, type BundleSource } from '../data/bundleSource';
 import type { ModelJson } from '../data/modelSchema';
+import { checkOnnxFile } from '../data/onnxFile';
 import { MODEL_FILE, readModelJson } from '../data/validateModel';
 import { contractOf, contractProblems, type StageName } from './contract';
 import type { AnyTensor, DeviceOps, DeviceTensor, Engine, EngineSession, HostTensor } from './engine';
@@ -37,7 +38,8 @@ export class MindEyeModel {
     const { model, problems } = await readModelJson(source);
     if (!model || problems.length > 0) throw new ModelLoadError(problems.map((p) => `${p.file}: ${p.message}`));
     const subjects = options.subjects ?? Object.keys(model.subjects);
-    const unknown = subjects.filter((s) => !(s in model.subjects));
+    // Own keys only: a subject named "constructor" is not Object.prototype's.
+    const unknown = subjects.filter((s) => !Object.hasOwn(model.subjects, s));
     if (unknown.length > 0) {
       throw new ModelLoadError([
         `${MODEL_FILE}: model ${model.id} has no subject ${unknown.join(', ')} (it has ${Object.keys(model.subjects).join(', ')})`,
@@ -72,6 +74,13 @@ export class MindEyeModel {
   async adapter(subject: string, voxels: HostTensor): Promise<HostTensor> {
     const session = this.adapters.get(subject);
     if (!session) throw new Error(`no adapter loaded for subject ${subject} (loaded: ${this.subjects.join(', ')})`);
+    const bad = voxels.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const [, width = voxels.data.length] = voxels.dims;
+      throw new Error(
+        `the voxels of ${subject} hold ${voxels.data[bad]} (sample ${Math.floor(bad / width)}, voxel ${bad % width}): not fed to ${session.file}`,
+      );
+    }
     return output(session, { voxels }, 'shared');
   }
 
@@ -83,7 +92,9 @@ export class MindEyeModel {
     return {
       clipTokens: required(outputs, 'clip_tokens', this.sessions.backbone),
       retrieval: required(outputs, 'retrieval', this.sessions.backbone),
-      blurryLatent: outputs.blurry_latent ?? null,
+      blurryLatent: outputs.blurry_latent
+        ? finite(outputs.blurry_latent, 'blurry_latent', this.sessions.backbone)
+        : null,
     };
   }
 
@@ -140,10 +151,12 @@ async function openSession(
 ): Promise<EngineSession> {
   let bytes: Uint8Array;
   try {
-    bytes = await source.read(spec.path);
+    bytes = await source.read(spec.path, { limit: 'onnxBytes' });
   } catch (error) {
     throw new Error(`${spec.path}: ${error instanceof BundleReadError ? error.message : errorText(error)}`);
   }
+  // No external data, no custom operator domains: checked here, before any engine sees the bytes.
+  checkOnnxFile(bytes, spec.path);
   const session = await engine.createSession(bytes, spec.path);
   const problems = contractProblems(session, contractOf(spec.stage, model, spec.subject));
   if (problems.length > 0) {
@@ -176,7 +189,17 @@ async function output(session: EngineSession, feeds: Record<string, HostTensor>,
 }
 
 function required(outputs: Record<string, HostTensor>, name: string, session: EngineSession): HostTensor {
-  const value = outputs[name];
+  const value = Object.hasOwn(outputs, name) ? outputs[name] : undefined;
   if (!value) throw new Error(`${session.file} gave no output "${name}"`);
-  return value;
+  return finite(value, name, session);
+}
+
+/**
+ * A NaN or infinity in an output is a failure of the run, named, never a result: it would become
+ * a black image, "NaN" similarities and a rank among the candidates.
+ */
+function finite(tensor: HostTensor, name: string, session: EngineSession): HostTensor {
+  const bad = tensor.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`${session.file} gave ${tensor.data[bad]} in "${name}" (at index ${bad})`);
+  return tensor;
 }

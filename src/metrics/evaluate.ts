@@ -147,6 +147,7 @@ export async function evaluate(
   ];
   if (parts.blurry.length > 0) rows.push(await row(ROW_NAMES.blurry, parts.blurry));
   rows.push(await row(ROW_NAMES.noPrior, parts.noPrior), await row(ROW_NAMES.ceiling, parts.ceiling));
+  checkFinite(rows);
   timings['metrics (incl. image features)'] = performance.now() - featuresStart - referenceMs;
   if (reference) timings['reference network (MobileNetV2) features'] = referenceMs;
 
@@ -163,6 +164,22 @@ export async function evaluate(
     samples: samples.length,
     retrievalPool: accuracy.poolSize,
   };
+}
+
+/**
+ * A metric that comes out NaN or infinite (a constant image has no correlation) fails the evaluation,
+ * naming the row and the column, rather than being printed and compared.
+ */
+function checkFinite(rows: readonly MetricRow[]): void {
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new Error(
+          `the evaluation failed: ${key} of "${row.name}" came out ${value} (a constant or non-finite image?)`,
+        );
+      }
+    }
+  }
 }
 
 /** The table as the CLI and the app show it: the computed rows, then model.json's rows for the subject (e.g. a ridge baseline). */
