@@ -49,7 +49,9 @@ describe('npm run eval', () => {
     expect(stdout).toMatch(/^baseline \(test\)\s+\.125\s+\.250\s+50\.0\s+—\s+—\s+—$/m);
     expect(stdout).toContain('The fMRI data are simulated');
     expect(stdout).toContain("two-way (own encoder): on the bundle's own image encoder embedding");
-    expect(stdout).toMatch(/two-way \(MobileNetV2, ImageNet\): .*ImageNet MobileNetV2, block_10_project_BN .*nsfwjs \d+\.\d+\.\d+/);
+    expect(stdout).toMatch(
+      /two-way \(MobileNetV2, ImageNet\): .*ImageNet MobileNetV2, block_10_project_BN .*nsfwjs \d+\.\d+\.\d+/,
+    );
     expect(stdout).toMatch(/^\s+decoder\s+\d+ ms total\s+[\d.]+ ms\/image$/m);
   });
 
@@ -96,6 +98,31 @@ describe('npm run eval', () => {
     const misfit = await runTool('--models', model.brainDir, '--dataset', dataset.dir);
     expect(misfit.stderr).toContain('model.json: model subj01 expects 29 voxels, dataset subj01 has 30');
     expect(misfit.code).toBe(1);
+  });
+
+  it('exits 1 on NaN betas, naming the chunk and row, and escapes ids it prints (issue 16, findings 3 and 8)', async () => {
+    await model.editModelJson((json) => {
+      json.subjects.subj01!.voxelCount = 30; // as it was before the test above
+    });
+    await dataset.writeZarr('subjects/subj02/betas.zarr', {
+      shape: [2, 40],
+      chunkRows: 2,
+      dtype: 'float16',
+      compressor: 'gzip',
+      value: (r, c) => (r === 1 && c === 3 ? NaN : (r + c) / 8),
+    });
+    const nan = await runTool('--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj02');
+    expect(nan.code).toBe(1);
+    expect(nan.stderr).toMatch(/^error: subjects\/subj02\/betas\.zarr\/0\.0: row 1 holds NaN at column 3$/m);
+    expect(nan.stdout).not.toMatch(/NaN/);
+
+    await model.editModelJson((json) => {
+      json.id = 'tiny\u001b[2K\rfake';
+    });
+    const spoof = await runTool('--models', model.brainDir, '--dataset', dataset.dir, '--subject', 'subj03');
+    expect(spoof.stderr.trim()).toBe(
+      String.raw`error: model tiny\u001b[2K\u000dfake has no subject subj03 (it has subj01, subj02)`,
+    );
   });
 
   it('exits 2 with the usage for a wrong command line', async () => {

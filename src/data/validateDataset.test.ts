@@ -5,6 +5,7 @@ import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
 import type { TrialsJson } from './datasetSchema';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
+import { readImageHeader } from './imageHeader';
 import { validateDataset, type ValidateOptions } from './validateDataset';
 import type { Problem } from './validation';
 
@@ -115,6 +116,23 @@ describe('referenced files', () => {
   it('names a missing betas chunk', async () => {
     await bundle.remove('subjects/subj01/betas.zarr/1.0');
     await expectProblems([['subjects/subj01/betas.zarr/1.0', /^not found/]]);
+  });
+
+  it('refuses an image whose header declares more pixels than the limit, before decoding it', async () => {
+    // A 40-byte lossless WebP declaring 16383x16383 pixels (1 GB of RGBA).
+    const webp = new Uint8Array(40);
+    const view = new DataView(webp.buffer);
+    webp.set(new TextEncoder().encode('RIFF'), 0);
+    view.setUint32(4, 32, true);
+    webp.set(new TextEncoder().encode('WEBPVP8L'), 8);
+    view.setUint32(16, 20, true);
+    webp[20] = 0x2f;
+    view.setUint32(21, 16382 | (16382 << 14), true);
+    await bundle.write('images/img-003.webp', webp);
+    const message =
+      /^declares 16383x16383 pixels, more than the limit of 16,777,216 pixels \(LIMITS\.imagePixels, src\/data\/limits\.ts\)$/;
+    await expectProblems([['images/img-003.webp', message]]);
+    await expectProblems([['images/img-003.webp', message]], { decodeImage: readImageHeader });
   });
 
   it('reports an image that does not decode', async () => {

@@ -1,7 +1,10 @@
-// Checks that every stimulus image exists and decodes, and collects the sizes they decode to.
+// Checks that every stimulus image exists, is within the pixel limit its header declares (before
+// anything decodes it), and decodes; collects the sizes they decode to.
 import { errorText, type BundleSource } from './bundleSource';
 import type { DatasetJson } from './datasetSchema';
 import type { ImageDecoder } from './imageDecoder';
+import { imageHeaderSize } from './imageHeader';
+import { LIMITS, limitText } from './limits';
 import { mapConcurrently, readBundleFile, type ImageSizeCount, type Problem } from './validation';
 
 /** Enough requests in flight to hide HTTP latency, few enough not to flood a small static server. */
@@ -16,6 +19,14 @@ export async function validateImages(
     const problems: Problem[] = [];
     const bytes = await readBundleFile(source, image.file, `images[${index}].file`, problems);
     if (!bytes) return { problems, size: null };
+    const declared = pixelsDeclared(bytes);
+    if (declared && declared.width * declared.height > LIMITS.imagePixels) {
+      problems.push({
+        file: image.file,
+        message: `declares ${declared.width}x${declared.height} pixels, more than ${limitText('imagePixels', 'pixels')}`,
+      });
+      return { problems, size: null };
+    }
     try {
       return { problems, size: await decodeImage(bytes, image.file) };
     } catch (error) {
@@ -36,4 +47,13 @@ export async function validateImages(
     sizes.set(key, entry);
   }
   return { sizes: [...sizes.values()], problems: results.flatMap((r) => r.problems) };
+}
+
+/** The size a PNG or WebP header declares; null when there is no header to read (the decoder says why). */
+function pixelsDeclared(bytes: Uint8Array): { width: number; height: number } | null {
+  try {
+    return imageHeaderSize(bytes);
+  } catch {
+    return null;
+  }
 }

@@ -35,9 +35,7 @@ export async function createOrtSession(
   try {
     session = await create();
   } catch (error) {
-    throw new Error(
-      `${file}: onnxruntime could not load it: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new Error(`${file}: onnxruntime could not load it: ${ortMessage(error)}`);
   }
   return gpu ? new GpuOrtSession(session, tensorClass, file, gpu) : new OrtSession(session, tensorClass, file);
 }
@@ -75,7 +73,7 @@ class OrtSession implements EngineSession {
     try {
       return await this.session.run(ortFeeds);
     } catch (error) {
-      throw new Error(`${this.file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${this.file}: ${ortMessage(error)}`);
     }
   }
 
@@ -109,6 +107,27 @@ class GpuOrtSession extends OrtSession {
     if (isHostTensor(tensor)) return super.feed(tensor);
     return this.tensorClass.fromGpuBuffer!(this.gpu.bufferOf(tensor), { dataType: 'float32', dims: tensor.dims });
   }
+}
+
+/**
+ * onnxruntime's message without its internals: the C API call and error code the web build wraps it
+ * in, "[ONNXRuntimeError] : 1 : FAIL :", and the source path, line and C++ function it was raised in
+ * (e.g. "/onnxruntime_src/onnxruntime/core/graph/model.cc:180 onnxruntime::Model::Model(...)").
+ */
+export function ortMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const cleaned = text
+    .replace(/failed to call Ort\w+\(\)\.?\s*(ERROR_CODE: \d+, ERROR_MESSAGE:\s*)?/g, '')
+    .replace(/\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/g, '')
+    .replace(/Load model from \S+ failed:\s*/g, 'load failed: ')
+    // A source location, then the function raised in: "[type] onnxruntime::A::B(args...) [const]".
+    .replace(
+      /(?:[A-Za-z]:)?[\\/]?(?:[\w.+-]+[\\/])+[\w.+-]+\.(?:cc|cpp|cxx|h|hpp|c):\d+\s*(?:(?:[\w:<>*&]+\s+)?[\w:~<>]+::[\w~<>]+\((?:[^()]|\([^()]*\))*\)(?:\s*const)?\s*)?/g,
+      '',
+    )
+    .replace(/\s+/g, ' ')
+    .trim();
+  return cleaned || 'onnxruntime failed without a message';
 }
 
 function valueInfo(meta: InferenceSession.ValueMetadata): ValueInfo {

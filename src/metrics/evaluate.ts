@@ -147,7 +147,7 @@ export async function evaluate(
   ];
   if (parts.blurry.length > 0) rows.push(await row(ROW_NAMES.blurry, parts.blurry));
   rows.push(await row(ROW_NAMES.noPrior, parts.noPrior), await row(ROW_NAMES.ceiling, parts.ceiling));
-  checkFinite(rows);
+  checkFiniteMetrics(rows);
   timings['metrics (incl. image features)'] = performance.now() - featuresStart - referenceMs;
   if (reference) timings['reference network (MobileNetV2) features'] = referenceMs;
 
@@ -170,7 +170,7 @@ export async function evaluate(
  * A metric that comes out NaN or infinite (a constant image has no correlation) fails the evaluation,
  * naming the row and the column, rather than being printed and compared.
  */
-function checkFinite(rows: readonly MetricRow[]): void {
+export function checkFiniteMetrics(rows: readonly MetricRow[]): void {
   for (const row of rows) {
     for (const [key, value] of Object.entries(row)) {
       if (typeof value === 'number' && !Number.isFinite(value)) {

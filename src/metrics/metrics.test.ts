@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkFiniteMetrics } from './evaluate';
 import { twoWayIdentification } from './identification';
 import { pixCorr } from './pixCorr';
 import { retrievalAccuracy } from './retrievalAccuracy';
@@ -109,5 +110,14 @@ describe('metrics CSV', () => {
         'reconstruction,0.4171,0.347,0.8133,0.6125,0.187,0.227\n' +
         '"ridge, pixels",0.551,,0.849,,,\n',
     );
+  });
+});
+
+describe('checkFiniteMetrics (issue 16, finding 8)', () => {
+  it('fails on a metric that came out NaN, naming row and column, instead of printing it', () => {
+    expect(() => checkFiniteMetrics([{ name: 'reconstruction', pixCorr: NaN, ssim: 0.3 }])).toThrow(
+      'the evaluation failed: pixCorr of "reconstruction" came out NaN (a constant or non-finite image?)',
+    );
+    expect(() => checkFiniteMetrics([{ name: 'ceiling', pixCorr: 0.9, twoWay: 0.8 }])).not.toThrow();
   });
 });
