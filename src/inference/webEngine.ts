@@ -3,6 +3,7 @@
 // int8 files on SwiftShader, DESIGN §8). On WASM it loads the `wasm` build, whose plain (not
 // asyncify) binary runs the CPU kernels faster. Both use threads when the page is cross-origin isolated.
 import type { InferenceSession } from 'onnxruntime-common';
+import { adapterName as nameOf, softwareAdapterReason } from './adapterChoice';
 import type { Engine } from './engine';
 import { createOrtSession, type GpuBinding } from './ortSession';
 import { gpuBufferOf, WebGpuOps, WebGpuTensor } from './webgpuDevice';
@@ -25,8 +26,9 @@ export interface WebEngine extends Engine {
 }
 
 /**
- * The backend the worker uses: WebGPU when an adapter exists and `prefer` allows it, WASM otherwise.
- * The reason for a fallback is kept, so the UI can say why it runs on WASM.
+ * The backend the worker uses: WebGPU when a GPU adapter exists and `prefer` allows it (a software
+ * adapter only when WebGPU is asked for by name), WASM otherwise. The reason for a fallback is kept,
+ * so the UI can say why it runs on WASM.
  */
 export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promise<WebEngine> {
   const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
@@ -40,11 +42,14 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
     fallbackReason = 'this browser has no WebGPU';
   } else {
     const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+    const software = adapter?.info && prefer === 'auto' ? softwareAdapterReason(adapter.info) : null;
     if (!adapter) {
       fallbackReason = 'no WebGPU adapter is available';
+    } else if (software) {
+      fallbackReason = software;
     } else {
       shaderF16 = adapter.features.has('shader-f16');
-      adapterName = adapter.info ? [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') : null;
+      adapterName = adapter.info ? nameOf(adapter.info) : null;
       gpuAdapter = adapter;
     }
   }
