@@ -162,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConvertError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: run the same command again to resume {args.out}", file=sys.stderr)
+        return 130
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = timings["trials"] / timings["betas_s"] if timings["betas_s"] > 0 else float("nan")
     print(
         f"done in {time.monotonic() - started:.1f}s: betas {timings['betas_s']:.1f}s "
-        f"({rate:.0f} trials/s), images {timings['images_s']:.1f}s, peak RSS {peak_mb:.0f} MB"
+        f"({rate:.0f} trials/s; CPU {timings['betas_cpu_s']:.1f}s), images "
+        f"{timings['images_s']:.1f}s (CPU {timings['images_cpu_s']:.1f}s), "
+        f"peak RSS {peak_mb:.0f} MB"
     )
     return 0
 

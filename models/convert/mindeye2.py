@@ -135,8 +135,11 @@ def mindeye2_subject(
     def read_session(session: int) -> np.ndarray:
         first = session * TRIALS_PER_SESSION
         wanted = kept[(kept >= first) & (kept < first + TRIALS_PER_SESSION)]
-        with h5py.File(path, "r") as f:
-            block = f["betas"][wanted[0] : wanted[-1] + 1]
+        try:
+            with h5py.File(path, "r") as f:
+                block = f["betas"][wanted[0] : wanted[-1] + 1]
+        except OSError as error:
+            raise ConvertError(path, f"betas rows {first}.. cannot be read ({error})")
         return np.asarray(block[wanted - wanted[0]], dtype=np.float32)
 
     return SubjectPlan(

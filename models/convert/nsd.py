@@ -37,11 +37,13 @@ def betas_path(nsd_root: Path, subject: str, session: int, version: str) -> Path
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
-    """Per column over rows; a constant column (a voxel outside the brain mask) becomes 0."""
+    """Per column over rows, in place (float32, statistics in float64); a constant column (a voxel
+    outside NSD's brain mask) becomes 0."""
     mean = values.mean(0, dtype=np.float64)
     std = values.std(0, dtype=np.float64)
-    safe = np.where(std > 0, std, 1.0)
-    return ((values - mean) / safe * (std > 0)).astype(np.float32)
+    values -= mean.astype(np.float32)
+    values /= np.where(std > 0, std, np.inf).astype(np.float32)
+    return values
 
 
 def nsd_subject(nsd_root: Path, subject: str, sessions: int, version: str) -> SubjectPlan:

@@ -128,9 +128,15 @@ def convert(
     restart: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, float]:
-    """Writes the bundle; returns how long each phase took (seconds) and how much it did."""
+    """Writes the bundle; returns how long each phase took (wall and CPU seconds) and how much it
+    did (trials, images)."""
     splits = image_splits(plans)
     stimuli.check_covers(np.array(list(splits)))
+    voxel_sizes = {p.volumes().grid.voxel_size: p.volumes().grid.file for p in plans}
+    if len(voxel_sizes) > 1:
+        sizes = ", ".join(f"{f}: {'x'.join(map(str, s))} mm" for s, f in voxel_sizes.items())
+        raise ConvertError(out, f"the subjects' voxel sizes differ ({sizes})")
+    voxel_size = next(iter(voxel_sizes))
     index = {image: i for i, image in enumerate(splits)}
     steps = Steps(out, settings, restart)
     total_rows = sum(len(p.images) for p in plans)
@@ -138,20 +144,19 @@ def convert(
     log(f"plan: {shapes}; {len(splits)} images -> {out}")
     timings: dict[str, float] = {"trials": total_rows, "images": len(splits)}
 
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     progress = Progress("betas", total_rows, "trials")
     subjects = []
     for plan in plans:
         subjects.append(write_subject(plan, out, steps, index, splits, options, progress, log))
     timings["betas_s"] = time.monotonic() - start
+    timings["betas_cpu_s"] = time.process_time() - cpu
 
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     images = write_images(splits, plans, stimuli, out, steps, index, options)
     timings["images_s"] = time.monotonic() - start
+    timings["images_cpu_s"] = time.process_time() - cpu
 
-    voxel_sizes = {p.volumes().grid.voxel_size for p in plans}
-    if len(voxel_sizes) > 1:
-        raise ConvertError(out, f"subjects have different voxel sizes: {sorted(voxel_sizes)}")
     document = dataset_document(
         id=meta.id,
         name=meta.name,
@@ -159,7 +164,7 @@ def convert(
         synthetic=False,
         license=meta.license,
         attribution=meta.attribution,
-        voxel_size=voxel_sizes.pop(),
+        voxel_size=voxel_size,
         subjects=subjects,
         images=images,
     )
