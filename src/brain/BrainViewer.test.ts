@@ -154,11 +154,25 @@ describe('BrainViewer', () => {
     expect(nv.volumes.map((v) => v.name)).toEqual(['anatomy.nii.gz', 'roi.nii.gz', 'activity.nii']);
     expect(roi!.colormapLabel).toBe(LUT);
     expect(roi!.hdr.intent_code).toBe(1002); // NiiVue outlines only label volumes
-    expect(roi!.opacity).toBe(DEFAULT_ROI_DISPLAY.opacity);
     expect([anatomy!.colorbarVisible, roi!.colorbarVisible]).toEqual([false, false]);
     expect(activity!.img).toHaveLength(24);
     expect(activity!.opacity).toBe(0);
-    expect(nv.setAtlasOutline).toHaveBeenLastCalledWith(1);
+  });
+
+  // NiiVue's label shader paints a region's inside at the volume's opacity and its borders at the
+  // atlas outline's alpha, whatever that opacity: what is painted is the pair of them.
+  it('hides the regions, their outlines included, when they are switched off', async () => {
+    const shown = viewer.show(brain('s1'), LUT);
+    await releaseLoads();
+    await shown;
+    const roi = nv.volumes[1]!;
+    const painted = () => ({ inside: roi.opacity, borders: nv.setAtlasOutline.mock.lastCall?.[0] });
+    const { opacity } = DEFAULT_ROI_DISPLAY;
+    expect(painted(), 'the default: outlines only').toEqual({ inside: 0, borders: opacity });
+    viewer.setRoiDisplay({ ...DEFAULT_ROI_DISPLAY, visible: false });
+    expect(painted(), 'regions off').toEqual({ inside: 0, borders: 0 });
+    viewer.setRoiDisplay({ ...DEFAULT_ROI_DISPLAY, outline: false });
+    expect(painted(), 'filled regions').toEqual({ inside: opacity, borders: 0 });
   });
 
   it('applies an activity and its display set before the volumes arrived, calibrated after the colour map', async () => {

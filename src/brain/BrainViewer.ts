@@ -88,7 +88,8 @@ export class BrainViewer {
 
     this.nv = new Niivue({
       backColor: [0, 0, 0, 1],
-      isColorbar: true,
+      // The page draws the colour bar beside the canvas (BrainPanel): NiiVue's own covers the slices.
+      isColorbar: false,
       show3Dcrosshair: true,
       // Voxels are the unit of the data: show them as they are, so what is seen is what is clicked.
       isNearestInterpolation: true,
@@ -207,11 +208,20 @@ export class BrainViewer {
     this.nv.updateGLVolume();
   }
 
+  /** A NiiVue colour map's control points (R, G, B at intensities I, 0-255), to draw its colour bar. */
+  colormap(name: string): { R: number[]; G: number[]; B: number[]; I: number[] } {
+    return this.nv.colormapFromKey(name);
+  }
+
   private applyRoiDisplay(): void {
     const roi = this.volumes?.roi;
     if (!roi || this.disposed) return;
-    roi.opacity = this.roiDisplay.visible ? this.roiDisplay.opacity : 0;
-    this.nv.setAtlasOutline(this.roiDisplay.outline ? 1 : 0);
+    const { visible, outline, opacity } = this.roiDisplay;
+    // NiiVue's label shader paints region borders at the outline's alpha whatever the volume's
+    // opacity: hiding the regions takes both to 0, and "outlines only" leaves the inside unpainted.
+    roi.opacity = visible && !outline ? opacity : 0;
+    // setAtlasOutline re-renders the volumes (updateGLVolume), so the new opacity is drawn too.
+    this.nv.setAtlasOutline(visible && outline ? opacity : 0);
   }
 
   private removeVolumes(): void {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { activityCalibration, activitySliderMax, DEFAULT_ACTIVITY_DISPLAY, roiLegend, roiLut } from './display';
+import {
+  activityCalibration,
+  activitySliderMax,
+  colormapGradient,
+  DEFAULT_ACTIVITY_DISPLAY,
+  roiLegend,
+  roiLut,
+} from './display';
 
 describe('activityCalibration', () => {
   it('paints |value| above the threshold, saturating at max, with the chosen negative map', () => {
@@ -28,6 +35,18 @@ describe('activitySliderMax', () => {
     expect(activitySliderMax(Float32Array.from([4]))).toBe(4);
     expect(activitySliderMax(Float32Array.from([0.1]))).toBe(1);
     expect(activitySliderMax(null)).toBe(1);
+  });
+});
+
+describe('colormapGradient', () => {
+  const map = { R: [0, 255], G: [0, 128], B: [255, 0], I: [0, 255] };
+
+  it('draws the colour map left to right, each point at its intensity', () => {
+    expect(colormapGradient(map)).toBe('linear-gradient(to right, rgb(0 0 255) 0.0%, rgb(255 128 0) 100.0%)');
+  });
+
+  it('reversed, puts the strongest colour on the left (the negative half of the bar)', () => {
+    expect(colormapGradient(map, true)).toBe('linear-gradient(to right, rgb(255 128 0) 0.0%, rgb(0 0 255) 100.0%)');
   });
 });
 

@@ -61,6 +61,27 @@ export function activitySliderMax(values: ArrayLike<number> | null): number {
   return Math.max(1, Math.ceil(peak * 2) / 2);
 }
 
+/** A NiiVue colour map's control points: R, G, B (0-255) at intensities I (0-255). */
+export interface ColormapPoints {
+  R: number[];
+  G: number[];
+  B: number[];
+  I: number[];
+}
+
+/**
+ * A colour map as a left-to-right CSS gradient, from its first point to its last; reversed, from its
+ * last to its first (the bar's negative half, where -max is on the left).
+ */
+export function colormapGradient(map: ColormapPoints, reversed = false): string {
+  const top = map.I.at(-1) || 255;
+  const stops = map.I.map((at, k) => {
+    const percent = (100 * (reversed ? top - at : at)) / top;
+    return `rgb(${map.R[k]} ${map.G[k]} ${map.B[k]}) ${percent.toFixed(1)}%`;
+  });
+  return `linear-gradient(to right, ${(reversed ? stops.reverse() : stops).join(', ')})`;
+}
+
 export interface RoiDisplay {
   visible: boolean;
   /** Outlines only, so the activity inside stays visible. */
