@@ -18,9 +18,10 @@ from .config import SHIPPED_SUBJECTS, TrainConfig
 from .export import IMAGE_BUNDLE, read_image_manifest
 from .data import ImageSet, SubjectTrials, TestSet, load_test
 from .quantize import fake_quantize_linears
-from .sampling import decode_latent, sample_latent, sample_tokens
+from .sampling import blend_blurry, decode_latent, sample_latent, sample_tokens
 
 POOL = 300
+BEFORE_BLEND = "decoder alone (before the low-level blend)"
 
 
 @torch.no_grad()
@@ -31,10 +32,14 @@ def reconstruct(brain: dict, image_side: dict, cfg: TrainConfig, subject: str, v
     tokens, retrieval, blurry = brain["model"](subject, voxels)
     refined = sample_tokens(brain["prior"], tokens, torch.randn(tokens.shape, generator=g), cfg)
     noise = torch.randn(blurry.shape, generator=g)  # drawn after the prior's, as in the app
+    low_level = decode_latent(image_side, blurry)
+    decoded = decode_latent(image_side, sample_latent(image_side, refined, noise, cfg, blurry))
+    without_prior = decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg, blurry))
     return {"retrieval": retrieval,
-            "reconstruction": decode_latent(image_side, sample_latent(image_side, refined, noise, cfg, blurry)),
-            "without prior": decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg, blurry)),
-            "low-level (blurry)": decode_latent(image_side, blurry)}
+            "reconstruction": blend_blurry(decoded, low_level, cfg.blurry_blend),
+            BEFORE_BLEND: decoded,
+            "without prior": blend_blurry(without_prior, low_level, cfg.blurry_blend),
+            "low-level (blurry)": low_level}
 
 
 def pixcorr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -83,7 +88,7 @@ def score_subject(brain: dict, image_side: dict, cfg: TrainConfig, test: TestSet
     encoder = image_side["encoder"]
     out = reconstruct(brain, image_side, cfg, test.subject, voxels)
     embeddings = encoder(truth)[1]
-    names = ("reconstruction", "low-level (blurry)", "without prior") if full else ("reconstruction",)
+    names = ("reconstruction", BEFORE_BLEND, "low-level (blurry)", "without prior") if full else ("reconstruction",)
     rows = {name: image_scores(out[name], truth, encoder) for name in names}
     rows["reconstruction"].update(retrieval_scores(out["retrieval"], embeddings, cfg.seed))
     return {"testImages": len(truth), "rows": rows}

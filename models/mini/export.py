@@ -190,7 +190,7 @@ def export_brain(name: str, brain: dict, image_side: dict, cfg: TrainConfig, fol
         "decoder": {"parameterization": DECODER_PARAMETERIZATION, "trainSteps": cfg.decoder_train_steps, "steps": cfg.decoder_sample_steps,
                     "maxSteps": 50, "alphasCumprod": [float(a) for a in cosine_alphas_cumprod(cfg.decoder_train_steps)],
                     "cfgScale": cfg.cfg_scale, "maxCfgScale": 8.0, "unconditional": "zeros",
-                    "img2imgStrength": cfg.img2img_strength},
+                    "img2imgStrength": cfg.img2img_strength, "blurryBlend": cfg.blurry_blend},
         "latent": {"scale": image_side["latent_scale"]},
         "retrieval": {"similarity": "cosine"},
         "provenance": {"profile": cfg.profile, "trainingData": f"synthetic NSD, generator profile {cfg.dataset_profile}, seed {cfg.seed}",

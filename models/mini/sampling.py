@@ -29,3 +29,8 @@ def sample_latent(image_side: dict, tokens: torch.Tensor, noise: torch.Tensor, c
 @torch.no_grad()
 def decode_latent(image_side: dict, latent: torch.Tensor) -> torch.Tensor:
     return image_side["latent"].decode(latent / image_side["latent_scale"])
+
+
+def blend_blurry(decoded: torch.Tensor, low_level: torch.Tensor, share: float) -> torch.Tensor:
+    """The shown image: `share` of the low-level image, the rest the decoder's (pipeline.ts's twin)."""
+    return (1 - share) * decoded + share * low_level

@@ -35,7 +35,7 @@ from .data import ImageSet, SubjectTrials, build_vocabulary, load_training, word
 from .diffusion import add_noise, cosine_alphas_cumprod
 from .evaluate import evaluate_all, evaluate_image_side
 from .export import IMAGE_BUNDLE, export_all, export_image_side, write_image_manifest
-from .image_model import CaptionEncoder, ImageConfig, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
+from .image_model import CaptionEncoder, ImageConfig, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer, standardize
 from .onnx_weights import load_exported
 
 
@@ -327,7 +327,7 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
     settings = {"data": cfg.dataset_profile, "sessions": {s: sessions[s] for s in trials}, "brain": asdict(bcfg),
                 "images": image_side["key"], "start_from": start_from and {"backbone": start_from["key"]},
                 **{k: getattr(cfg, k) for k in ("brain_batch", "prior_batch", "mixco_fraction", "temperature",
-                                                "clip_weight", "prior_train_steps")}}
+                                                "clip_weight", "prior_train_steps", "prior_cond_noise")}}
     stage = Stage(name, {"model": model, "prior": prior}, steps, cfg.brain_lr, cfg, work, log, settings, lr_scales)
     model.train(), prior.train()
     while not stage.done:
@@ -353,7 +353,9 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
             some = torch.randperm(len(images_t), generator=generator)[: cfg.prior_batch].to(device)
             t = torch.randint(cfg.prior_train_steps, (len(some),), generator=generator).to(device)
             noise = torch.randn(target_tokens[some].shape, generator=generator).to(device)
-            x0 = prior(add_noise(target_tokens[some], noise, t, alphas), t.float(), clip_tokens[some])
+            cond = standardize(clip_tokens[some])  # as the prior sees them, then as wrong as on unseen trials
+            cond = cond + cfg.prior_cond_noise * torch.randn(cond.shape, generator=generator).to(device)
+            x0 = prior(add_noise(target_tokens[some], noise, t, alphas), t.float(), cond)
             prior_loss = F.mse_loss(x0.float(), target_tokens[some])
             lowlevel = F.l1_loss(blurry.float(), latents[images_t].to(device))
             if mixing:

@@ -1,10 +1,11 @@
-"""The Python SSIM is held to the same scikit-image numbers as src/metrics/ssim.test.ts."""
+"""The Python metrics held to the same numbers as their TypeScript twins (src/metrics/ssim.test.ts, pipeline.test.ts)."""
 import math
 
 import pytest
 import torch
 
 from models.mini.evaluate import pixcorr, ssim
+from models.mini.sampling import blend_blurry
 
 
 def image(size: int, kind: int) -> torch.Tensor:
@@ -34,3 +35,9 @@ def test_ssim_and_pixcorr_of_an_image_with_itself_are_one():
     x = image(32, 1).float()
     assert ssim(x, x) == pytest.approx(1, abs=1e-9)
     assert pixcorr(x, x) == pytest.approx(1, abs=1e-6)
+
+
+def test_the_shown_image_blends_the_low_level_one_as_pipeline_ts_does():
+    decoded, low_level = torch.full((1, 3, 2, 2), 67.0), torch.full((1, 3, 2, 2), 6.0)
+    assert torch.allclose(blend_blurry(decoded, low_level, 0.25), torch.full((1, 3, 2, 2), 51.75))  # pipeline.test.ts
+    assert torch.equal(blend_blurry(decoded, low_level, 0.0), decoded)

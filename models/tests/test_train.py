@@ -43,6 +43,7 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert manifest["subjects"]["subj01"]["voxelOrder"] == "c"
     assert len(manifest["decoder"]["alphasCumprod"]) == manifest["decoder"]["trainSteps"]
     assert manifest["decoder"]["img2imgStrength"] == get_config("smoke").img2img_strength
+    assert manifest["decoder"]["blurryBlend"] == get_config("smoke").blurry_blend
     sampler = json.loads((out / "mini-subj01-finetuned" / "parity" / "sampler.json").read_text())
     assert sampler["decoder"]["img2imgStrength"] == manifest["decoder"]["img2imgStrength"]
     assert sampler["decoder"]["start"]["shape"] == sampler["decoder"]["noise"]["shape"]
@@ -53,7 +54,8 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert manifest["decoder"]["parameterization"] == image_side["decoder"]["parameterization"] == "x0"
     assert {"pixCorr", "ssim", "twoWay"} <= set(image_side["scores"]["ceiling"])
     rows = manifest["scores"]["subj01"]["rows"]
-    assert {"reconstruction", "low-level (blurry)", "without prior", "reconstruction, fp32 weights"} <= set(rows)
+    assert {"reconstruction", "decoder alone (before the low-level blend)", "low-level (blurry)", "without prior",
+            "reconstruction, fp32 weights"} <= set(rows)
     assert any(r["name"].startswith("ridge") for r in manifest["scores"]["subj01"]["extraRows"])
 
 

@@ -37,6 +37,7 @@ describe('npm run bench', () => {
       decoderSteps: manifest.decoder.steps,
       cfgScale: manifest.decoder.cfgScale,
       img2imgStrength: manifest.decoder.img2imgStrength,
+      blurryBlend: manifest.decoder.blurryBlend,
     });
     expect(Object.keys(cpu.stages)).toEqual(['adapter', 'backbone', 'prior', 'decoder', 'vaeDecoder', 'blurry']);
     for (const summary of [...Object.values(cpu.stages), cpu.pipelineMs, cpu.reconstructMs] as {

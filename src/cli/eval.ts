@@ -1,6 +1,6 @@
 // npm run eval -- --models <bundle> --dataset <bundle> [--subject s] [--json] [--figure out.png]
 //                 [--figure-count N] [--limit N] [--seed N] [--batch N]
-//                 [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off]
+//                 [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off] [--blend S]
 // Evaluates a model bundle on a subject's test images, as MindEye2's Table 1, on onnxruntime-node
 // (CPU). Exits 0, 1 for bad input or a failed evaluation (with a message, no stack trace), 2 for usage.
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ import { printable, printableLines } from './printable';
 
 const USAGE = `usage: npm run eval -- --models <model bundle> --dataset <dataset bundle> [--subject s] [--json]
          [--figure out.png] [--figure-count N] [--limit N] [--seed N] [--batch N]
-         [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off]
+         [--prior-steps N] [--decoder-steps N] [--cfg S] [--img2img S|off] [--blend S]
 (npm run -s eval -- ... --json prints the JSON alone, without npm's banner)`;
 
 /** Bad input, said in one message; printed without a stack trace. */
@@ -56,6 +56,7 @@ function parse(args: string[]) {
       'decoder-steps': { type: 'string' },
       cfg: { type: 'string' },
       img2img: { type: 'string' },
+      blend: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,6 +72,9 @@ function parse(args: string[]) {
   const img2img = values.img2img === undefined ? undefined : values.img2img === 'off' ? null : Number(values.img2img);
   if (typeof img2img === 'number' && !Number.isFinite(img2img))
     throw new UsageError(`--img2img must be a strength or "off", not "${values.img2img}"`);
+  const blend = values.blend === undefined ? undefined : Number(values.blend);
+  if (blend !== undefined && !Number.isFinite(blend))
+    throw new UsageError(`--blend must be the low-level image's share (0 to below 1), not "${values.blend}"`);
   if (!values.help && (!values.models || !values.dataset)) throw new UsageError('--models and --dataset are required');
   return {
     help: values.help,
@@ -87,6 +91,7 @@ function parse(args: string[]) {
     decoderSteps: integer('decoder-steps', values['decoder-steps'], 2),
     cfg,
     img2img,
+    blend,
   };
 }
 
@@ -173,6 +178,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
       decoderSteps: options.decoderSteps ?? defaults.decoderSteps,
       cfgScale: options.cfg ?? defaults.cfgScale,
       img2imgStrength: options.img2img === undefined ? defaults.img2imgStrength : options.img2img,
+      blurryBlend: options.blend ?? defaults.blurryBlend,
     };
     try {
       checkSettings(model, settings);
@@ -199,7 +205,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
     log(
       `${printable(modelJson.id)} on ${printable(dataset.id)} ${printable(subject)}: ${samples.length} test images (betas averaged over ${Math.min(...averaged)}-${Math.max(...averaged)} trials), ` +
         `prior ${settings.priorSteps} steps, decoder ${settings.decoderSteps} steps, CFG ${settings.cfgScale}, ` +
-        `img2img ${settings.img2imgStrength ?? 'off'}`,
+        `img2img ${settings.img2imgStrength ?? 'off'}, low-level blend ${settings.blurryBlend}`,
     );
 
     start = performance.now();

@@ -115,6 +115,8 @@ export const modelSchema = z.strictObject({
       unconditional: z.literal('zeros'),
       // img2img from the backbone's blurry_latent at this strength; absent: from pure noise
       img2imgStrength: z.number().gt(0).max(1).optional(),
+      // the shown image's share of the low-level (blurry) image; absent: 0, the decoder's image alone
+      blurryBlend: z.number().min(0).lt(1).optional(),
     })
     .superRefine((d, ctx) => {
       checkSchedule(d, ctx);

@@ -6,6 +6,7 @@ import type { ModelJson } from '../data/modelSchema';
 import type { Engine, EngineSession, HostTensor } from './engine';
 import { MindEyeModel } from './model';
 import { reconstruct, reconstructFromImage, startNoise, type SamplerSettings } from './pipeline';
+import { field } from '../testing/onnxEdits';
 
 const DECODER_ABAR = Array.from({ length: 20 }, (_, t) => 0.99 - (0.95 * t) / 19);
 const MODEL: ModelJson = {
@@ -110,7 +111,7 @@ const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
 const fakeEngine: Engine = {
   description: 'fake',
   async createSession(bytes, file) {
-    const fake = FAKES[new TextDecoder().decode(bytes)]!;
+    const fake = FAKES[file]!;
     const info = (name: string) => ({ name, type: 'float32', shape: null });
     const session: EngineSession = {
       file,
@@ -123,13 +124,22 @@ const fakeEngine: Engine = {
   },
 };
 
+const EMPTY_GRAPH = field(7); // ModelProto.graph
+
 const source: BundleSource = {
   name: 'memory',
   url: (path) => `memory:${path}`,
-  read: async (path) => new TextEncoder().encode(path === 'model.json' ? JSON.stringify(MODEL) : path),
+  // the .onnx files: an ONNX model with an empty graph (nothing to refuse); the fake engine goes by their name
+  read: async (path) => (path === 'model.json' ? new TextEncoder().encode(JSON.stringify(MODEL)) : EMPTY_GRAPH),
 };
 
-const SETTINGS: SamplerSettings = { priorSteps: 3, decoderSteps: 4, cfgScale: 3, img2imgStrength: null };
+const SETTINGS: SamplerSettings = {
+  priorSteps: 3,
+  decoderSteps: 4,
+  cfgScale: 3,
+  img2imgStrength: null,
+  blurryBlend: 0,
+};
 
 describe('reconstruct', () => {
   it('runs adapter -> backbone -> prior -> guided decoder -> VAE decoder, with the variants', async () => {
@@ -213,6 +223,47 @@ describe('reconstruct', () => {
     await expect(run({ ...SETTINGS, cfgScale: 6 })).rejects.toThrow('the guidance scale must be 1 to 5, not 6');
     await expect(run({ ...SETTINGS, priorSteps: 1 })).rejects.toThrow('prior steps must be 2 to 10, not 1');
     await expect(run({ ...SETTINGS, img2imgStrength: 0 })).rejects.toThrow('img2img strength must be above 0');
+    await expect(run({ ...SETTINGS, blurryBlend: 1 })).rejects.toThrow(
+      'low-level blend must be at least 0 and below 1',
+    );
+  });
+
+  it('stops at the next step once its signal aborts', async () => {
+    const model = await MindEyeModel.load(source, fakeEngine);
+    decoderCalls.length = 0;
+    const controller = new AbortController();
+    const run = reconstruct(model, 's1', t([1, 2], [1, 2]), startNoise(model, [0]), SETTINGS, {
+      signal: controller.signal,
+      onDecoderStep: (_x0, step) => {
+        if (step === 1) controller.abort(new Error('cancelled'));
+      },
+    });
+    await expect(run).rejects.toThrow('cancelled');
+    expect(decoderCalls).toHaveLength(1); // the first step (its guided pair in one batch), then nothing
+  });
+
+  it('blends the shown image (and the one without the prior) with the low-level image', async () => {
+    const model = await MindEyeModel.load(source, fakeEngine);
+    const voxels = t([2, 2], [1, 2, 3, 4]);
+    const result = await reconstruct(
+      model,
+      's1',
+      voxels,
+      startNoise(model, [0, 1]),
+      { ...SETTINGS, blurryBlend: 0.25 },
+      { noPrior: true },
+    );
+    // 0.75 of the decoder's image (67, 139; without the prior 55, 127) + 0.25 of the blurry (6, 14)
+    expect(Array.from(result.image.data).map((v) => +v.toFixed(3))).toEqual([
+      51.75, 51.75, 51.75, 107.75, 107.75, 107.75,
+    ]);
+    expect(Array.from(result.decoded!.data).map((v) => +v.toFixed(3))).toEqual([67, 67, 67, 139, 139, 139]);
+    expect(Array.from(result.noPrior!.data).map((v) => +v.toFixed(3))).toEqual([
+      42.75, 42.75, 42.75, 98.75, 98.75, 98.75,
+    ]);
+    expect(result.blurry).toBeNull(); // computed for the blend, returned only when asked for
+    const plain = await reconstruct(model, 's1', voxels, startNoise(model, [0, 1]), SETTINGS);
+    expect(plain.decoded).toBeNull();
   });
 });
 

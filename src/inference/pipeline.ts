@@ -1,8 +1,10 @@
 // The reconstruction pipeline (DESIGN §1): adapter -> backbone -> prior (conditioned on clip_tokens)
 // -> decoder (CFG, on the prior's tokens; img2img from the blurry latent when model.json asks) ->
-// vaeDecoder, for a batch of voxel vectors; plus the variants the evaluation compares: the low-level
-// (blurry) image alone, the decoder without the prior, and the ceiling (the decoder on the image
-// encoder's tokens of the true image).
+// vaeDecoder, blended with the low-level (blurry) image when model.json asks (MindEye2's final
+// evaluation averages 0.75 of its reconstruction with 0.25 of its blurry one), for a batch of voxel
+// vectors; plus the variants the evaluation compares: the low-level image alone, the decoder before
+// the blend, the decoder without the prior, and the ceiling (the decoder on the image encoder's
+// tokens of the true image).
 import { ddimSample, withGuidance, type Img2Img, type OnStep } from './ddim';
 import { ddimSampleOnDevice } from './deviceSampler';
 import { tensor, type DeviceTensor, type HostTensor } from './engine';
@@ -16,9 +18,11 @@ export interface SamplerSettings {
   cfgScale: number;
   /** The decoder starts from the low-level latent at this strength (img2img); null: from pure noise. */
   img2imgStrength: number | null;
+  /** The shown image's share of the low-level image, the rest the decoder's; 0: the decoder's alone. */
+  blurryBlend: number;
 }
 
-/** model.json's own step counts, guidance scale and img2img strength. */
+/** model.json's own step counts, guidance scale, img2img strength and low-level blend. */
 export function defaultSettings(json: ModelJson): SamplerSettings {
   const { prior, decoder } = json;
   return {
@@ -26,6 +30,7 @@ export function defaultSettings(json: ModelJson): SamplerSettings {
     decoderSteps: decoder.steps,
     cfgScale: decoder.cfgScale,
     img2imgStrength: decoder.img2imgStrength ?? null,
+    blurryBlend: decoder.blurryBlend ?? 0,
   };
 }
 
@@ -52,6 +57,17 @@ export function checkSettings(model: MindEyeModel, settings: SamplerSettings): v
     check(strength > 0 && strength <= 1, `the img2img strength must be above 0 and at most 1, not ${strength}`);
     check(model.hasBlurry, `model ${model.json.id} has no low-level latent to start img2img from`);
   }
+  const blend = settings.blurryBlend;
+  check(blend >= 0 && blend < 1, `the low-level blend must be at least 0 and below 1, not ${blend}`);
+  check(blend === 0 || model.hasBlurry, `model ${model.json.id} has no low-level image to blend with`);
+}
+
+/** (1 - share) of `decoded` plus `share` of `lowLevel`, two images of the same shape. */
+export function blendBlurry(decoded: HostTensor, lowLevel: HostTensor, share: number): HostTensor {
+  return tensor(
+    decoded.data.map((v, i) => (1 - share) * v + share * lowLevel.data[i]!),
+    decoded.dims,
+  );
 }
 
 /** The samplers' starting noise for a batch: prior [B,T,D] and decoder [B,C,h,w]. */
@@ -93,12 +109,16 @@ export async function samplePrior(
   clipTokens: HostTensor,
   noise: Float32Array,
   steps: number,
+  signal?: AbortSignal,
 ): Promise<HostTensor> {
   const { device } = model;
   if (device) {
     const cond = device.upload(clipTokens);
     try {
-      const denoise = (x: DeviceTensor, t: number) => model.priorStepOnDevice(x, t, cond);
+      const denoise = (x: DeviceTensor, t: number) => {
+        signal?.throwIfAborted();
+        return model.priorStepOnDevice(x, t, cond);
+      };
       const x0 = await ddimSampleOnDevice(
         device,
         denoise,
@@ -112,8 +132,10 @@ export async function samplePrior(
       cond.dispose();
     }
   }
-  const denoise = async (x: Float32Array, t: number) =>
-    (await model.priorStep(tensor(x, clipTokens.dims), t, clipTokens)).data;
+  const denoise = async (x: Float32Array, t: number) => {
+    signal?.throwIfAborted();
+    return (await model.priorStep(tensor(x, clipTokens.dims), t, clipTokens)).data;
+  };
   return tensor(await ddimSample(denoise, noise, model.json.prior, steps), clipTokens.dims);
 }
 
@@ -128,6 +150,7 @@ export async function sampleDecoder(
   settings: Pick<SamplerSettings, 'decoderSteps' | 'cfgScale'>,
   onStep?: OnStep,
   img2img?: Img2Img,
+  signal?: AbortSignal,
 ): Promise<HostTensor> {
   const { decoder, dims } = model.json;
   const batch = tokens.dims[0]!;
@@ -140,7 +163,10 @@ export async function sampleDecoder(
     both.set(tokens.data);
     const cond = device.upload(tensor(both, [(guided ? 2 : 1) * batch, dims.T, dims.D]));
     try {
-      const denoise = (z: DeviceTensor, t: number) => model.decoderStepOnDevice(z, t, cond);
+      const denoise = (z: DeviceTensor, t: number) => {
+        signal?.throwIfAborted();
+        return model.decoderStepOnDevice(z, t, cond);
+      };
       const x0 = await ddimSampleOnDevice(
         device,
         denoise,
@@ -158,6 +184,7 @@ export async function sampleDecoder(
   }
   const perSample = dims.C * dims.h * dims.w;
   const conditioned = async (x: Float32Array, t: number, tokensData: Float32Array) => {
+    signal?.throwIfAborted();
     // With guidance the model sees twice the batch.
     const rows = x.length / perSample;
     const out = await model.decoderStep(
@@ -190,6 +217,8 @@ export interface Variants {
   noPrior?: boolean;
   /** Sees the decoder's x̂0 (scaled latent, whole batch) after each step: the live preview. */
   onDecoderStep?: OnStep;
+  /** Stops the run at the next prior or decoder step (it rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface Reconstruction {
@@ -197,8 +226,10 @@ export interface Reconstruction {
   retrieval: HostTensor;
   /** The prior's tokens, which condition the decoder. */
   tokens: HostTensor;
-  /** [B,3,S,S] in [0,1] */
+  /** [B,3,S,S] in [0,1]: what is shown, the decoder's image blended with the low-level one */
   image: HostTensor;
+  /** The decoder's image before the blend; null when there is no blend. */
+  decoded: HostTensor | null;
   blurry: HostTensor | null;
   noPrior: HostTensor | null;
   timings: StageTimings;
@@ -216,26 +247,47 @@ export async function reconstruct(
   const timings: StageTimings = {};
   const shared = await timed(timings, 'adapter', () => model.adapter(subject, voxels));
   const { clipTokens, retrieval, blurryLatent } = await timed(timings, 'backbone', () => model.backbone(shared));
-  const tokens = await timed(timings, 'prior', () => samplePrior(model, clipTokens, noise.prior, settings.priorSteps));
+  const { signal } = variants;
+  const tokens = await timed(timings, 'prior', () =>
+    samplePrior(model, clipTokens, noise.prior, settings.priorSteps, signal),
+  );
+
   const img2img =
     settings.img2imgStrength !== null && blurryLatent
       ? { start: blurryLatent.data, strength: settings.img2imgStrength }
       : undefined;
   const latent = await timed(timings, 'decoder', () =>
-    sampleDecoder(model, tokens, noise.decoder, settings, variants.onDecoderStep, img2img),
+    sampleDecoder(model, tokens, noise.decoder, settings, variants.onDecoderStep, img2img, signal),
   );
-  const image = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
+  const decoded = await timed(timings, 'vaeDecoder', () => latentToImage(model, latent));
 
+  const share = settings.blurryBlend;
   let blurry: HostTensor | null = null;
-  if (variants.blurry && blurryLatent)
+  if ((variants.blurry || share > 0) && blurryLatent)
     blurry = await timed(timings, 'blurry', () => latentToImage(model, blurryLatent));
+  const shown = (image: HostTensor) => (share > 0 && blurry ? blendBlurry(image, blurry, share) : image);
   let noPrior: HostTensor | null = null;
   if (variants.noPrior) {
     noPrior = await timed(timings, 'noPrior', async () =>
-      latentToImage(model, await sampleDecoder(model, clipTokens, noise.decoder, settings, undefined, img2img)),
+      shown(
+        await latentToImage(
+          model,
+          await sampleDecoder(model, clipTokens, noise.decoder, settings, undefined, img2img, signal),
+        ),
+      ),
     );
   }
-  return { clipTokens, retrieval, tokens, image, blurry, noPrior, timings };
+  const image = shown(decoded);
+  return {
+    clipTokens,
+    retrieval,
+    tokens,
+    image,
+    decoded: image === decoded ? null : decoded,
+    blurry: variants.blurry ? blurry : null,
+    noPrior,
+    timings,
+  };
 }
 
 /**

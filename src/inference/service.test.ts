@@ -41,7 +41,7 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
   }, 60_000);
   afterAll(() => service.dispose());
 
-  const settings = { priorSteps: 10, decoderSteps: 10, cfgScale: 3, img2imgStrength: 0.7 };
+  const settings = { priorSteps: 10, decoderSteps: 10, cfgScale: 3, img2imgStrength: 0.7, blurryBlend: 0.25 };
 
   it('reconstructs N samples, picks the best by retrieval similarity, and previews the decoder steps', async () => {
     const steps: Progress[] = [];
@@ -114,15 +114,16 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
   it('evaluates like the CLI, and refuses a model that is not loaded', async () => {
     const progress: Progress[] = [];
     const result = await service.evaluate(MODEL, 'subj01', { seed: 0, limit: 6, batch: 3 }, (p) => progress.push(p));
-    expect(result.rows.slice(0, 4).map((r) => r.name)).toEqual([
+    expect(result.rows.slice(0, 5).map((r) => r.name)).toEqual([
       'reconstruction',
+      'decoder alone (before the low-level blend)', // the shipped bundles blend 0.25 of the blurry image
       'low-level (blurry) alone',
       'without prior',
       'ceiling (decoder on true-image tokens, from noise)',
     ]);
     expect(result.samples).toBe(6);
     // Both two-way columns, the second on the reference network (read once, then kept).
-    for (const row of result.rows.slice(0, 4)) {
+    for (const row of result.rows.slice(0, 5)) {
       expect(row.twoWay, row.name).toBeTypeOf('number');
       expect(row.twoWayMobileNetV2, row.name).toBeGreaterThanOrEqual(0);
       expect(row.twoWayMobileNetV2, row.name).toBeLessThanOrEqual(1);

@@ -59,6 +59,7 @@ export interface EvalResult {
 
 export const ROW_NAMES = {
   reconstruction: 'reconstruction',
+  decoded: 'decoder alone (before the low-level blend)',
   blurry: 'low-level (blurry) alone',
   noPrior: 'without prior',
   ceiling: 'ceiling (decoder on true-image tokens, from noise)',
@@ -79,6 +80,7 @@ export async function evaluate(
   };
   const parts = {
     reconstruction: [] as HostTensor[],
+    decoded: [] as HostTensor[],
     blurry: [] as HostTensor[],
     noPrior: [] as HostTensor[],
     ceiling: [] as HostTensor[],
@@ -94,6 +96,7 @@ export async function evaluate(
     const result = await reconstruct(model, subject, voxels, noise, options.settings, { blurry: true, noPrior: true });
     add(result.timings);
     parts.reconstruction.push(result.image);
+    if (result.decoded) parts.decoded.push(result.decoded);
     if (result.blurry) parts.blurry.push(result.blurry);
     parts.noPrior.push(result.noPrior!);
     retrieval.push(result.retrieval);
@@ -145,6 +148,7 @@ export async function evaluate(
       brainRetrieval: accuracy.brain,
     },
   ];
+  if (parts.decoded.length > 0) rows.push(await row(ROW_NAMES.decoded, parts.decoded));
   if (parts.blurry.length > 0) rows.push(await row(ROW_NAMES.blurry, parts.blurry));
   rows.push(await row(ROW_NAMES.noPrior, parts.noPrior), await row(ROW_NAMES.ceiling, parts.ceiling));
   checkFiniteMetrics(rows);

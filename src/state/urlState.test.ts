@@ -12,7 +12,7 @@ describe('URL state', () => {
       trial: 2,
       view: 'render',
       seed: 7,
-      sampler: { priorSteps: 10, decoderSteps: 12, cfgScale: 2.5, img2imgStrength: 0.6 },
+      sampler: { priorSteps: 10, decoderSteps: 12, cfgScale: 2.5, img2imgStrength: 0.6, blurryBlend: 0.3 },
       engine: 'wasm',
     };
     const query = serializeUrlState(state);
@@ -30,5 +30,8 @@ describe('URL state', () => {
     expect(parseUrlState('?steps=10,12&cfg=2&i2i=1.5').sampler).toBeNull();
     expect(parseUrlState('?steps=10,12&cfg=2&i2i=off').sampler?.img2imgStrength).toBeNull();
     expect(parseUrlState('?steps=10,12&cfg=2').sampler?.img2imgStrength).toBeNull();
+    expect(parseUrlState('?steps=10,12&cfg=2').sampler?.blurryBlend).toBe(0);
+    expect(parseUrlState('?steps=10,12&cfg=2&blend=1').sampler).toBeNull();
+    expect(parseUrlState('?steps=10,12&cfg=2&blend=-0.1').sampler).toBeNull();
   });
 });

@@ -23,6 +23,8 @@ export interface UrlState {
     cfgScale: number;
     /** null: the decoder starts from pure noise. */
     img2imgStrength: number | null;
+    /** The low-level image's share of the shown one; 0: the decoder's alone. */
+    blurryBlend: number;
   } | null;
   /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
   engine: 'auto' | 'webgpu' | 'wasm';
@@ -60,7 +62,7 @@ export function parseUrlState(search: string): UrlState {
     trial,
     view: view && VIEWS.includes(view) ? view : 'multiplanar',
     seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
-    sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i')),
+    sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i'), params.get('blend')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
   };
 }
@@ -83,6 +85,7 @@ export function serializeUrlState(state: UrlState): string {
     params.set('steps', `${state.sampler.priorSteps},${state.sampler.decoderSteps}`);
     params.set('cfg', String(state.sampler.cfgScale));
     params.set('i2i', state.sampler.img2imgStrength === null ? 'off' : String(state.sampler.img2imgStrength));
+    params.set('blend', String(state.sampler.blurryBlend));
   }
   if (state.engine !== 'auto') params.set('engine', state.engine);
   const query = params.toString();
@@ -90,15 +93,23 @@ export function serializeUrlState(state: UrlState): string {
 }
 
 /**
- * `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed, and `i2i=<strength in (0,1]>` (absent or
- * `off`: from pure noise); anything else means the bundle's defaults.
+ * `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed, `i2i=<strength in (0,1]>` (absent or
+ * `off`: from pure noise) and `blend=<share in [0,1)>` (absent: 0, no blend); anything else means the
+ * bundle's defaults.
  */
-function parseSampler(steps: string | null, cfg: string | null, i2i: string | null): UrlState['sampler'] {
+function parseSampler(
+  steps: string | null,
+  cfg: string | null,
+  i2i: string | null,
+  blend: string | null,
+): UrlState['sampler'] {
   const [prior, decoder] = (steps ?? '').split(',').map(Number);
   const cfgScale = Number(cfg);
   const strength = i2i === null || i2i === 'off' ? null : Number(i2i);
   const positiveInt = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
   if (!positiveInt(prior) || !positiveInt(decoder) || !cfg || !(cfgScale >= 1)) return null;
   if (strength !== null && !(strength > 0 && strength <= 1)) return null;
-  return { priorSteps: prior, decoderSteps: decoder, cfgScale, img2imgStrength: strength };
+  const blurryBlend = blend === null ? 0 : Number(blend);
+  if (!(blurryBlend >= 0 && blurryBlend < 1)) return null;
+  return { priorSteps: prior, decoderSteps: decoder, cfgScale, img2imgStrength: strength, blurryBlend };
 }

@@ -38,7 +38,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
 
   return (
     <section className="settings" aria-labelledby="settings-title">
-      <h3 id="settings-title">Settings</h3>
+      <h2 id="settings-title">Settings</h2>
       <div className="settings-row">
         <NumberField label="Seed" value={seed} min={0} max={1_000_000} onChange={(value) => select({ seed: value })} />
         <NumberField
@@ -80,6 +80,16 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
                 max={1}
                 step={0.05}
                 onChange={(value) => setSampler({ img2imgStrength: value })}
+              />
+            )}
+            {json.decoder.blurryBlend !== undefined && (
+              <NumberField
+                label="Share of the low-level image in the result (0: the decoder's alone)"
+                value={current.blurryBlend}
+                min={0}
+                max={0.95}
+                step={0.05}
+                onChange={(value) => setSampler({ blurryBlend: value })}
               />
             )}
             {sampler && (
