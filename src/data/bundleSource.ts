@@ -2,7 +2,8 @@
 // so the same code serves a folder on disk (Node) and a URL prefix (browser or Node).
 import type { Fetcher } from './cachedFetch';
 import { isBundlePath } from './datasetSchema';
-import { LIMITS, SizeLimitError, sizeLimitMessage, type ByteLimit } from './limits';
+import { fetchUnlessStalled, responseBytes } from './responseBytes';
+import { SizeLimitError, sizeLimitMessage, type ByteLimit } from './limits';
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -48,7 +49,7 @@ export class FetchBundleSource implements BundleSource {
     location: string,
     relativeTo?: string,
     /** How files are fetched: plain fetch by default; the app passes the cached one. */
-    private readonly fetcher: Fetcher = (url, init) => fetch(url, init),
+    private readonly fetcher: Fetcher = (url, init) => fetchUnlessStalled(url, init.signal),
   ) {
     const url = new URL(location, relativeTo);
     if (url.pathname.endsWith('/dataset.json')) url.pathname = url.pathname.slice(0, -'dataset.json'.length);
@@ -88,48 +89,13 @@ export class FetchBundleSource implements BundleSource {
         `could not be fetched: ${url} answered ${response.status} ${response.statusText}`,
       );
     }
-    if (options.limit === undefined) return new Uint8Array(await response.arrayBuffer());
     try {
-      return await readBody(response, options.limit);
+      return await responseBytes(response, { limit: options.limit });
     } catch (error) {
       if (error instanceof SizeLimitError) throw new BundleReadError(path, `${error.message} (${url})`);
       throw new BundleReadError(path, `could not be fetched from ${url}: ${errorText(error)}`);
     }
   }
-}
-
-/**
- * A response's bytes, refused by its Content-Length before they are read when that is over the limit,
- * and as soon as more arrive than the limit allows.
- */
-async function readBody(response: Response, limit: ByteLimit): Promise<Uint8Array> {
-  const max = LIMITS[limit];
-  const declared = Number(response.headers.get('Content-Length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new SizeLimitError(limit, declared, true);
-  }
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new SizeLimitError(limit, max, false);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }
 
 /** The message of a file over a byte limit whose size was known before reading it. */

@@ -1,7 +1,8 @@
 // Bundle files are fetched once and then served from Cache Storage, so a reload (or a second visit)
 // does not download the models and betas again. The cache is keyed by URL; its name carries the app's
 // version, so a new release starts a new cache, and the UI can clear it. Large files report progress.
-import { LIMITS, SizeLimitError, type ByteLimit } from './limits';
+import { LIMITS, type ByteLimit } from './limits';
+import { fetchUnlessStalled, responseBytes } from './responseBytes';
 
 /**
  * fetch's shape as FetchBundleSource uses it. `limit`, when given, is the size limit the caller holds
@@ -31,49 +32,23 @@ export function cachedFetcher(onProgress?: DownloadProgress): Fetcher {
       return hit;
     }
     cacheStats.misses++;
-    const response = await fetch(url, { signal: init.signal });
+    const response = await fetchUnlessStalled(url, init.signal);
     if (!response.ok || !response.body) return response;
     // Too large to be used: the caller refuses it by its Content-Length, before reading the body.
     const max = init.limit === undefined ? Infinity : LIMITS[init.limit];
     if (Number(response.headers.get('Content-Length')) > max) return response;
-    const bytes = await readWithProgress(response, url, onProgress, init.limit);
+    const length = Number(response.headers.get('Content-Length'));
+    const total = Number.isFinite(length) && length > 0 ? length : null;
+    const bytes = await responseBytes(response, {
+      limit: init.limit,
+      onBytes: (loaded) => onProgress?.(url, loaded, total),
+    });
+    // Without Content-Length (a compressed answer) the total is only known now: report it as complete.
+    if (total === null) onProgress?.(url, bytes.length, bytes.length);
     const headers = { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' };
     await cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
     return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
   };
-}
-
-async function readWithProgress(
-  response: Response,
-  url: string,
-  onProgress: DownloadProgress | undefined,
-  limit: ByteLimit | undefined,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const length = Number(response.headers.get('Content-Length'));
-  const total = Number.isFinite(length) && length > 0 ? length : null;
-  const reader = response.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    if (limit !== undefined && loaded > LIMITS[limit]) {
-      await reader.cancel().catch(() => undefined);
-      throw new SizeLimitError(limit, LIMITS[limit], false);
-    }
-    onProgress?.(url, loaded, total);
-  }
-  // Without Content-Length (a compressed answer) the total is only known now: report it as complete.
-  if (total === null) onProgress?.(url, loaded, loaded);
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }
 
 /** Empties the bundle cache (a "clear cache" button, or a bundle that changed on the server). */

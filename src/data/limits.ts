@@ -16,6 +16,8 @@ export const LIMITS = {
   samplerSteps: 1000,
   /** Bytes of one ONNX file (read, then handed to onnxruntime, which needs several times as much). */
   onnxBytes: 512 * 2 ** 20,
+  /** Seconds a server may send nothing (no answer yet, or a body that stopped) before a read gives up. */
+  stallSeconds: 30,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -26,11 +26,7 @@ export class InferenceClient {
 
   constructor(private readonly worker: Worker) {
     worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(event.data);
-    worker.onerror = (event) => {
-      const error = new WorkerError(`the inference worker failed: ${event.message || 'it could not start'}`, []);
-      for (const request of this.pending.values()) request.reject(error);
-      this.pending.clear();
-    };
+    worker.onerror = (event) => this.rejectAll(`the inference worker failed: ${event.message || 'it could not start'}`);
   }
 
   static start(): InferenceClient {
@@ -62,8 +58,16 @@ export class InferenceClient {
     return () => this.downloadListeners.delete(listener);
   }
 
-  terminate(): void {
+  /** Stops the worker; every request still pending rejects with `reason`, none is left hanging. */
+  terminate(reason = 'the inference engine was stopped'): void {
     this.worker.terminate();
+    this.rejectAll(reason);
+  }
+
+  private rejectAll(message: string): void {
+    const error = new WorkerError(message, []);
+    for (const request of this.pending.values()) request.reject(error);
+    this.pending.clear();
   }
 
   private receive(message: WorkerMessage): void {

@@ -86,7 +86,11 @@ export class InferenceService {
     await entry.model.dispose();
   }
 
-  async reconstruct(params: ReconstructParams, onProgress?: ProgressSink): Promise<ReconstructResult> {
+  async reconstruct(
+    params: ReconstructParams,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<ReconstructResult> {
     const model = this.model(params.modelUrl);
     const { S } = model.json.dims;
     const seeds = params.seeds.length > 0 ? params.seeds : [0];
@@ -106,6 +110,7 @@ export class InferenceService {
     const result = await reconstruct(model, params.subject, voxels, startNoise(model, seeds), params.settings, {
       blurry: true,
       onDecoderStep,
+      signal,
     });
     const perImage = 3 * S * S;
     const E = model.json.dims.E;

@@ -89,7 +89,7 @@ async function handle(request: WorkerRequest, signal: AbortSignal, progress: (p:
       await ready().releaseModel(request.params.modelUrl);
       return null;
     case 'reconstruct':
-      return ready().reconstruct(request.params, progress);
+      return ready().reconstruct(request.params, progress, signal);
     case 'retrieve':
       return ready().retrieve(request.params.modelUrl, request.params.vector, request.params.k, progress);
     case 'rankReconstruction': {

@@ -22,8 +22,10 @@ let engineReady: Promise<void> | null = null;
 let trialVoxels: TrialVoxels | null = null;
 const labelsBySubject = new Map<string, Promise<Int32Array>>();
 let currentDataset: LoadedDataset | null = null;
-/** Model loads in flight: a second caller waits for the same one. */
+/** Model loads in flight on the current engine: a second caller waits for the same one. */
 const loading = new Map<string, Promise<void>>();
+/** The request each slot's run is waiting on, so a newer run in the slot can cancel it. */
+const runRequests = new Map<Slot, number>();
 /** Local folders the current worker has been given. */
 let registered = new Set<string>();
 
@@ -36,7 +38,11 @@ function setRun(slot: Slot, key: RunKey, change: Partial<RunState>): void {
 
 /** Starts (or restarts, on another backend) the worker's engine; loaded models are loaded again. */
 export function startEngine(prefer: 'auto' | Backend = 'auto'): Promise<void> {
-  client?.terminate();
+  // What the old engine was doing fails now (with this message) instead of never settling, and its
+  // loads are forgotten, so the models below load afresh on the new one.
+  client?.terminate(`the inference engine restarted on ${prefer === 'auto' ? 'the default backend' : prefer}`);
+  loading.clear();
+  runRequests.clear();
   client = InferenceClient.start();
   registered = new Set();
   client.onDownload(({ file, loaded, total }) =>
@@ -91,22 +97,27 @@ export function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
   if (pending) return pending;
   if (state && state.status !== 'failed') return Promise.resolve();
   pipelineStore.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
+  const owner = client;
+  // A load the engine restart cut off says nothing: the restart loads the model again.
+  const current = () => client === owner;
   const load = (async () => {
     try {
       await engineReady;
       await shareLocalFolder(datasetUrl);
       await shareLocalFolder(modelUrl);
-      const info = await client!.request('loadModel', { modelUrl, datasetUrl }).promise;
+      const info = await owner!.request('loadModel', { modelUrl, datasetUrl }).promise;
+      if (!current()) return;
       pipelineStore.setState((s) => ({
         models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
       }));
     } catch (error) {
+      if (!current()) return;
       const problems = error instanceof WorkerError ? [...error.problems] : [];
       pipelineStore.setState((s) => ({
         models: { ...s.models, [modelUrl]: { status: 'failed', message: errorText(error), problems } },
       }));
     } finally {
-      loading.delete(modelUrl);
+      if (current()) loading.delete(modelUrl);
     }
   })();
   loading.set(modelUrl, load);
@@ -159,6 +170,7 @@ export async function runVoxels(dataset: LoadedDataset, key: RunKey): Promise<Fl
 /** Reconstructs in a slot: preview while the decoder runs, then the result, then the top-k retrieval. */
 export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDataset): Promise<void> {
   const started = performance.now();
+  cancelRun(slot); // its answer would be dropped anyway; cancelled, it stops holding the worker's queue
   pipelineStore.setState((s) => ({
     runs: {
       ...s.runs,
@@ -186,13 +198,20 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     const voxels = await runVoxels(dataset, key);
     const settings = sampler ?? defaultSettings(model.json);
     const seeds = Array.from({ length: key.samples }, (_, i) => key.seed * 1000 + i);
-    const result = await client!.request(
+    const request = client!.request(
       'reconstruct',
       { modelUrl: key.modelUrl, subject: key.subject, voxels, seeds, settings, preview },
       (p) => {
         if (p.kind === 'step') setRun(slot, key, { step: p.step, steps: p.steps, preview: p.image ?? null });
       },
-    ).promise;
+    );
+    const latest = pipelineStore.getState().runs[slot];
+    // A newer run in the slot started while this one read its voxels: it found nothing to cancel.
+    if (!latest || !sameRun(latest.key, key)) client!.cancel(request.id);
+    else runRequests.set(slot, request.id);
+    const result = await request.promise.finally(() => {
+      if (runRequests.get(slot) === request.id) runRequests.delete(slot);
+    });
     setRun(slot, key, { status: 'done', result, wallMs: performance.now() - started });
     const retrieval = await client!.request('retrieve', { modelUrl: key.modelUrl, vector: result.retrieval, k })
       .promise;
@@ -207,8 +226,17 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
     }).promise;
     setRun(slot, key, { resemblance });
   } catch (error) {
-    setRun(slot, key, { status: 'failed', error: errorText(error) });
+    const message = errorText(error);
+    setRun(slot, key, message === CANCELLED ? { status: 'cancelled' } : { status: 'failed', error: message });
   }
+}
+
+/** Stops the reconstruction running (or queued) in a slot; its run shows as cancelled. */
+export function cancelRun(slot: Slot): void {
+  const id = runRequests.get(slot);
+  if (id === undefined) return;
+  runRequests.delete(slot);
+  client?.cancel(id);
 }
 
 /** The k trials of a subject whose brain embeddings best match a test image. */

@@ -30,7 +30,8 @@ export interface RunKey {
 
 export interface RunState {
   key: RunKey;
-  status: 'running' | 'done' | 'failed';
+  /** cancelled: a newer run in the slot, or the person, stopped it */
+  status: 'running' | 'done' | 'failed' | 'cancelled';
   /** Decoder step shown, of steps. */
   step: number;
   steps: number;
