@@ -12,7 +12,9 @@ test('shows a valid bundle: banner, subjects, test images', async ({ page }) => 
   await page.goto(await serveBundle(page, 'tiny', bundle));
   await page.getByText('About this dataset').click();
   await expect(page.getByText('Tiny test bundle').first()).toBeVisible();
-  await expect(page.getByRole('complementary', { name: 'Simulated data' })).toBeVisible();
+  const notice = page.getByRole('complementary', { name: 'Simulated data' });
+  await expect(notice).toBeVisible();
+  await notice.getByText('Simulated data').click(); // the chip opens its full text and credits
   await expect(page.getByRole('link', { name: 'Test clip art' })).toBeVisible();
 
   const rows = page.locator('table.subjects tbody tr');
@@ -23,7 +25,7 @@ test('shows a valid bundle: banner, subjects, test images', async ({ page }) => 
   await expect(rows.nth(2)).toContainText('anatomy only');
 
   for (const caption of ['a blue dog', 'a yellow cake']) {
-    const image = page.getByRole('img', { name: caption });
+    const image = page.getByRole('img', { name: caption, exact: true });
     await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
   }
   await expect(page.getByRole('alert')).toHaveCount(0);

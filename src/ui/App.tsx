@@ -3,7 +3,8 @@ import { BundleLoader } from './BundleLoader';
 import { DatasetView } from './DatasetView';
 import { EngineStatus } from './EngineStatus';
 import { ProblemList } from './ProblemList';
-import { SimulatedBanner } from './SimulatedBanner';
+import { RunTimings } from './RunTimings';
+import { SimulatedChip } from './SimulatedChip';
 import { Viewer } from './Viewer';
 
 export function App() {
@@ -13,22 +14,34 @@ export function App() {
   const loaded = useDataset((s) => s.loaded);
 
   return (
-    <div className="app">
+    <>
+      <a className="skip-link" href="#stage">
+        Skip to the result
+      </a>
       <header className="app-header">
         <h1>mindeye-web</h1>
         <p>Reconstructing seen images from fMRI, in the browser.</p>
-        <EngineStatus />
+        {loaded?.dataset.synthetic && (
+          <SimulatedChip attribution={loaded.dataset.attribution} urlOf={(path) => loaded.source.url(path)} />
+        )}
       </header>
-      {status === 'loading' && <p className="status">Loading and checking {location}…</p>}
-      {status === 'failed' && location && (
-        <ProblemList location={location} problems={problems} stillShowing={loaded?.dataset.name ?? null} />
-      )}
-      {loaded?.dataset.synthetic && (
-        <SimulatedBanner attribution={loaded.dataset.attribution} urlOf={(path) => loaded.source.url(path)} />
-      )}
-      <BundleLoader loaded={loaded} />
-      {loaded && <DatasetView loaded={loaded} />}
-      {loaded && <Viewer loaded={loaded} />}
-    </div>
+      <main className="app">
+        {status === 'loading' && <p className="status">Loading and checking {location}…</p>}
+        {status === 'failed' && location && (
+          <ProblemList location={location} problems={problems} stillShowing={loaded?.dataset.name ?? null} />
+        )}
+        {loaded && <Viewer loaded={loaded} />}
+        <section className="data" aria-labelledby="data-title">
+          <h2 id="data-title">Data and models</h2>
+          {loaded && <DatasetView loaded={loaded} />}
+          <BundleLoader loaded={loaded} />
+        </section>
+      </main>
+      <footer className="app-footer">
+        <EngineStatus />
+        <RunTimings slot="main" label="Last reconstruction" />
+        <RunTimings slot="compare" label="Second model" />
+      </footer>
+    </>
   );
 }

@@ -4,8 +4,10 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { BrainViewer } from '../brain/BrainViewer';
 import {
+  activityCalibration,
   activitySliderMax,
   BRAIN_VIEWS,
+  colormapGradient,
   DEFAULT_ACTIVITY_DISPLAY,
   DEFAULT_ROI_DISPLAY,
   NEGATIVE_COLORMAPS,
@@ -35,6 +37,11 @@ export interface BrainPanelProps {
   activityLabel?: string;
   /** URL (object URL or relative) of the stimulus the activity belongs to, for drawing a clicked voxel's receptive field over it. */
   stimulusUrl?: string | null;
+  /**
+   * Whether to start NiiVue and read the subject's volumes now: their first render is heavy on a
+   * CPU-only machine, so the caller may hold them back. The panel keeps its size meanwhile.
+   */
+  active: boolean;
 }
 
 const CANVAS_LABEL = 'Brain viewer: anatomy, regions of interest and activity';
@@ -46,6 +53,7 @@ export function BrainPanel({
   activity,
   activityLabel,
   stimulusUrl = null,
+  active,
 }: BrainPanelProps) {
   const id = useId();
   const subject = dataset.subjects.find((s) => s.id === subjectId);
@@ -53,8 +61,8 @@ export function BrainPanel({
   const lut = useMemo(() => roiLut(legend), [legend]);
 
   const brainLoad = useMemo(
-    () => (subject ? (signal: AbortSignal) => loadSubjectBrain(source, subject, signal) : null),
-    [source, subject],
+    () => (subject && active ? (signal: AbortSignal) => loadSubjectBrain(source, subject, signal) : null),
+    [source, subject, active],
   );
   const brainState = useLoad(brainLoad);
   const brain = brainState?.status === 'ready' ? brainState.value : null;
@@ -70,7 +78,7 @@ export function BrainPanel({
     problem: viewerProblem,
     webgl2,
     hostRef,
-  } = useBrainViewer(`${id}-keys`, (mm) => setLocation({ brain, mm }));
+  } = useBrainViewer(`${id}-keys`, active, (mm) => setLocation({ brain, mm }));
 
   const [showProblem, setShowProblem] = useState<{ brain: SubjectBrain | null; message: string } | null>(null);
   useEffect(() => {
@@ -94,10 +102,9 @@ export function BrainPanel({
   useEffect(() => viewer?.setRoiDisplay(roiDisplay), [viewer, roiDisplay]);
   useEffect(() => viewer?.setView(view), [viewer, view]);
 
+  const crosshair = brain && location?.brain === brain ? location.mm : null;
   const voxel =
-    brain && location?.brain === brain
-      ? voxelAtWorld(brain.roi.volume.affine, brain.roi.volume.dims, location.mm)
-      : undefined;
+    brain && crosshair ? voxelAtWorld(brain.roi.volume.affine, brain.roi.volume.dims, crosshair) : undefined;
   // The encoding is read on the first click (most visits never look at a voxel), and kept for the next ones.
   const picked = voxel !== undefined;
   const encodingLoad = useMemo(
@@ -130,9 +137,20 @@ export function BrainPanel({
           ))}
         </ul>
       )}
-      {brainState?.status === 'loading' && <p className="status">Loading the anatomy and ROIs of {subjectId}…</p>}
       <div className="brain-layout">
-        <div className="brain-viewport" ref={hostRef} />
+        <div className="brain-view">
+          <div className="brain-viewport">
+            <div className="brain-canvas-host" ref={hostRef} />
+            {!brain && brainState?.status !== 'failed' && (
+              <p className="brain-waiting">
+                {active
+                  ? `Loading the anatomy and regions of ${subjectId}…`
+                  : 'The brain view opens after the first reconstruction…'}
+              </p>
+            )}
+          </div>
+          {viewer && painted.volume && <ColourBar viewer={viewer} display={display} />}
+        </div>
         <form className="brain-controls" onSubmit={(event) => event.preventDefault()}>
           <fieldset>
             <legend>View</legend>
@@ -247,11 +265,12 @@ export function BrainPanel({
         aria-live="polite"
         aria-label="Selected voxel"
       >
-        {brain && subject && voxel !== undefined ? (
+        {brain && subject && crosshair && voxel !== undefined ? (
           <BrainVoxelInfo
             subject={subject}
             brain={brain}
             voxel={voxel}
+            mm={crosshair}
             activity={painted.volume ? activity : null}
             activityLabel={activityLabel}
             encoding={encoding}
@@ -263,6 +282,34 @@ export function BrainPanel({
         )}
       </section>
     </section>
+  );
+}
+
+/** The activity's colour scale, under the slices rather than over them: -max … -threshold | threshold … max. */
+function ColourBar({ viewer, display }: { viewer: BrainViewer; display: ActivityDisplay }) {
+  const { calMin, calMax } = activityCalibration(display);
+  const [low, high] = [calMin.toFixed(1), calMax.toFixed(1)];
+  const negative = display.negative && colormapGradient(viewer.colormap(display.negative), true);
+  const label =
+    `Colour scale: ${low} to ${high} in ${display.positive}` +
+    (display.negative ? `, −${low} to −${high} in ${display.negative}` : '') +
+    `; values within ±${low} are not painted`;
+  return (
+    <div className="brain-colorbar" role="img" aria-label={label}>
+      {negative && (
+        <>
+          <span>−{high}</span>
+          <span className="brain-colorbar-ramp" style={{ background: negative }} />
+          <span>−{low}</span>
+        </>
+      )}
+      <span>{low}</span>
+      <span
+        className="brain-colorbar-ramp"
+        style={{ background: colormapGradient(viewer.colormap(display.positive)) }}
+      />
+      <span>{high}</span>
+    </div>
   );
 }
 
@@ -300,7 +347,7 @@ function Slider({ id, label, min, max, value, format, onChange }: SliderProps) {
  * mounts twice: each mount gets its own canvas and context). The viewer is handed out only once
  * NiiVue holds its context.
  */
-function useBrainViewer(describedBy: string, onLocation: (mm: [number, number, number]) => void) {
+function useBrainViewer(describedBy: string, active: boolean, onLocation: (mm: [number, number, number]) => void) {
   const hostRef = useRef<HTMLDivElement>(null);
   // In a ref, so that a new callback (every render) never recreates the viewer.
   const onLocationRef = useRef(onLocation);
@@ -312,7 +359,7 @@ function useBrainViewer(describedBy: string, onLocation: (mm: [number, number, n
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     const host = hostRef.current;
-    if (!host || !webgl2) return;
+    if (!host || !webgl2 || !active) return;
     const instance = new BrainViewer(host, {
       label: CANVAS_LABEL,
       describedBy,
@@ -328,6 +375,6 @@ function useBrainViewer(describedBy: string, onLocation: (mm: [number, number, n
       instance.dispose();
       setViewer(null);
     };
-  }, [webgl2, describedBy]);
+  }, [webgl2, describedBy, active]);
   return { viewer, problem, webgl2, hostRef };
 }

@@ -13,6 +13,8 @@ interface Props {
   brain: SubjectBrain;
   /** The voxel under the crosshair; null when the crosshair is outside the grid. */
   voxel: Voxel | null;
+  /** The crosshair in world millimetres. */
+  mm: [number, number, number];
   /** The activity vector, when one is shown. */
   activity: Float32Array | null;
   activityLabel?: string;
@@ -26,6 +28,7 @@ export function BrainVoxelInfo({
   subject,
   brain,
   voxel,
+  mm,
   activity,
   activityLabel,
   encoding,
@@ -43,9 +46,12 @@ export function BrainVoxelInfo({
   return (
     <>
       <h4>
-        Voxel ({voxel.join(', ')}){region ? ` in ${region}` : ''}
+        {mm.map((v) => v.toFixed(1)).join(', ')} mm{region ? ` in ${region}` : ''}
+        {inMask && activity && ` = ${activity[position]!.toFixed(2)}`}
       </h4>
       <dl className="brain-facts">
+        <dt>Voxel</dt>
+        <dd>({voxel.join(', ')}) of the volume grid</dd>
         <dt>Region</dt>
         <dd>{region ? `${region} (label ${label})` : label === 0 ? 'none (label 0)' : `unnamed label ${label}`}</dd>
         <dt>Voxel vector</dt>
@@ -97,7 +103,10 @@ function Tuning({
   stimulusUrl: string | null;
   stimulusDeg: number;
 }) {
-  const strongest = Math.max(1e-9, ...tuning.categories.map((c) => Math.abs(c.weight)));
+  // Weights that would read 0.000 say nothing; a V1 voxel has a row of them.
+  const weighted = tuning.categories.filter((c) => Math.abs(c.weight) >= 5e-4);
+  const unweighted = tuning.categories.length - weighted.length;
+  const strongest = Math.max(1e-9, ...weighted.map((c) => Math.abs(c.weight)));
   return (
     <div className="brain-tuning">
       <p className="brain-muted">Ground truth of the simulation (the encoding model that generated these data):</p>
@@ -105,11 +114,17 @@ function Tuning({
         <p>No pRF: this voxel’s response does not depend on where things are in the image (prf_sigma = 0).</p>
       )}
       {tuning.prf && <PrfFigure prf={tuning.prf} stimulusUrl={stimulusUrl} stimulusDeg={stimulusDeg} />}
-      {tuning.categories.length > 0 && (
+      {tuning.categories.length > 0 && weighted.length === 0 && (
+        <p>No category tuning: all {tuning.categories.length} category weights are 0.</p>
+      )}
+      {weighted.length > 0 && (
         <figure className="brain-categories">
-          <figcaption>Category tuning (weights, strongest first)</figcaption>
+          <figcaption>
+            Category tuning (weights, strongest first)
+            {unweighted > 0 && `; ${unweighted} categories at 0 not listed`}
+          </figcaption>
           <ul>
-            {tuning.categories.map(({ category, weight }) => (
+            {weighted.map(({ category, weight }) => (
               <li key={category}>
                 <span className="brain-category-name">{category}</span>
                 <span className="brain-bar" aria-hidden>

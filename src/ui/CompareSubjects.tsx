@@ -36,7 +36,7 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Prop
   };
   return (
     <section className="compare-subjects" aria-labelledby="compare-subjects-title">
-      <h3 id="compare-subjects-title">The same image, across subjects</h3>
+      <h2 id="compare-subjects-title">The same image, across subjects</h2>
       <button type="button" onClick={runAll}>
         Reconstruct {image.id} for {candidates.length} subjects
       </button>

@@ -6,8 +6,8 @@ export function EngineStatus() {
   const engine = usePipeline((s) => s.engine);
   const downloads = usePipeline((s) => s.downloads);
   return (
-    <div className="engine-status" aria-live="polite">
-      <span data-testid="engine">
+    <div className="engine-status">
+      <span data-testid="engine" aria-live="polite">
         {engine.status === 'starting' && 'Starting the inference engine…'}
         {engine.status === 'ready' && (
           <>

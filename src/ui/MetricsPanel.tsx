@@ -28,9 +28,9 @@ export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
   };
   return (
     <section className="metrics" aria-labelledby="metrics-title">
-      <h3 id="metrics-title">
+      <h2 id="metrics-title">
         Measure: {modelName} on {subject}'s test set
-      </h3>
+      </h2>
       <p className="hint">
         MindEye2's Table 1 columns, computed here as <code>npm run eval</code> computes them. Two-way identification
         twice: on the bundle's own image encoder (circular: the brain model was trained to hit it) and on ImageNet
@@ -83,34 +83,36 @@ export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
         </p>
       )}
       {current?.result && (
-        <table className="metrics-table" data-testid="metrics-table">
-          <caption>
-            {current.result.samples} test images, retrieval among {current.result.retrievalPool} (30 draws), on{' '}
-            {current.result.engine}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">method</th>
-              {METRIC_COLUMNS.map((c) => (
-                <th key={c.key} scope="col">
-                  {c.title}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {current.result.rows.map((row) => (
-              <tr key={row.name}>
-                <th scope="row">{row.name}</th>
+        <div className="table-scroll">
+          <table className="metrics-table" data-testid="metrics-table">
+            <caption>
+              {current.result.samples} test images, retrieval among {current.result.retrievalPool} (30 draws), on{' '}
+              {current.result.engine}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">method</th>
                 {METRIC_COLUMNS.map((c) => (
-                  <td key={c.key} data-metric={c.key}>
-                    {metricCell(row[c.key], c.percent)}
-                  </td>
+                  <th key={c.key} scope="col">
+                    {c.title}
+                  </th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {current.result.rows.map((row) => (
+                <tr key={row.name}>
+                  <th scope="row">{row.name}</th>
+                  {METRIC_COLUMNS.map((c) => (
+                    <td key={c.key} data-metric={c.key}>
+                      {metricCell(row[c.key], c.percent)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

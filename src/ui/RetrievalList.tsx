@@ -15,13 +15,18 @@ export function RetrievalList({ matches, ms, trueIndex, dataset, urlOf, slot }: 
   const rank = matches.findIndex((m) => m.imageIndex === trueIndex);
   return (
     <div className="retrieval">
-      <h4 id={`${slot}-retrieval-title`}>
-        Retrieval: top {matches.length} of {dataset.images.filter((i) => i.split === 'test').length} test images
-      </h4>
-      <p className="status" data-testid={`${slot}-retrieval-status`} data-query-ms={ms}>
-        {rank >= 0 ? `The seen image is #${rank + 1}.` : `The seen image is not in the top ${matches.length}.`} (query{' '}
-        {ms.toFixed(1)} ms)
-      </p>
+      <div className="retrieval-head">
+        <h3
+          id={`${slot}-retrieval-title`}
+          title="The test images whose embedding lies closest to the one the model computed from the brain activity (retrieval)"
+        >
+          Retrieval: top {matches.length} of {dataset.images.filter((i) => i.split === 'test').length} test images
+        </h3>
+        <p className="status" data-testid={`${slot}-retrieval-status`} data-query-ms={ms}>
+          {rank >= 0 ? `The seen image is #${rank + 1}.` : `The seen image is not in the top ${matches.length}.`} (query{' '}
+          {ms.toFixed(1)} ms)
+        </p>
+      </div>
       <ol aria-labelledby={`${slot}-retrieval-title`} data-testid={`${slot}-retrieval`}>
         {matches.map((match) => {
           const image = dataset.images[match.imageIndex]!;

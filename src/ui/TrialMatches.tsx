@@ -20,7 +20,7 @@ export function TrialMatches({ dataset, urlOf, subject, imageIndex, onFind, onPi
   const image = dataset.images[imageIndex];
   return (
     <section className="trial-matches" aria-labelledby="trial-matches-title">
-      <h3 id="trial-matches-title">Trials that match this image</h3>
+      <h2 id="trial-matches-title">Trials that match this image</h2>
       <button type="button" onClick={() => onFind(k)}>
         Find {subject}'s {k} best-matching trials for {image?.id}
       </button>

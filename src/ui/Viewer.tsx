@@ -17,11 +17,12 @@ import { select, useSelection } from '../state/selectionStore';
 import { useSettings } from '../state/settingsStore';
 import { BrainPanel } from './BrainPanel';
 import { CompareSubjects } from './CompareSubjects';
-import { ExportPng } from './ExportPng';
+import { Filmstrip } from './Filmstrip';
+import { Glossary } from './Glossary';
 import { MetricsPanel } from './MetricsPanel';
-import { ReconstructionPanel } from './ReconstructionPanel';
 import { SettingsPanel } from './SettingsPanel';
-import { TestImageGrid } from './TestImageGrid';
+import { SideBySide } from './SideBySide';
+import { Stage } from './Stage';
 import { TrialMatches } from './TrialMatches';
 
 export function Viewer({ loaded }: { loaded: LoadedDataset }) {
@@ -144,111 +145,103 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   };
   const image = imageIndex >= 0 ? dataset.images[imageIndex] : undefined;
 
+  const activityLabel = image
+    ? `${image.id}, ${selection.trial === 'average' ? `mean of ${repeats} repeats` : `trial ${selection.trial + 1} of ${repeats}`}`
+    : undefined;
+
+  const controls = (
+    <div className="pickers" role="group" aria-label="What to decode">
+      <label>
+        Subject{' '}
+        <select value={selection.subject ?? ''} onChange={(e) => select({ subject: e.target.value, model: null })}>
+          {subjects.map((s) => (
+            <option key={s} value={s}>
+              {s}
+              {modelsOf(s).length === 0 ? ' (no model)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Model{' '}
+        <select value={modelUrl ?? ''} onChange={(e) => select({ model: e.target.value })}>
+          {subjectModels.length === 0 && <option value="">no model for this subject</option>}
+          <ModelOptions models={subjectModels} />
+        </select>
+      </label>
+      <label>
+        Trial{' '}
+        <select
+          value={selection.trial === 'average' ? 'average' : String(selection.trial)}
+          onChange={(e) => select({ trial: e.target.value === 'average' ? 'average' : Number(e.target.value) })}
+        >
+          <option value="average">
+            mean of {repeats} repeat{repeats === 1 ? '' : 's'}
+          </option>
+          {Array.from({ length: repeats > 1 ? repeats : 0 }, (_, i) => (
+            <option key={i} value={i}>
+              trial {i + 1}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="primary" onClick={runNow} disabled={!key}>
+        Reconstruct
+      </button>
+      <label>
+        <input type="checkbox" checked={autoRun} onChange={(e) => setAutoRun(e.target.checked)} /> on every pick
+      </label>
+    </div>
+  );
+
   return (
     <div className="viewer">
-      <section className="pickers" aria-label="What to decode">
-        <label>
-          Subject{' '}
-          <select value={selection.subject ?? ''} onChange={(e) => select({ subject: e.target.value, model: null })}>
-            {subjects.map((s) => (
-              <option key={s} value={s}>
-                {s}
-                {modelsOf(s).length === 0 ? ' (no model)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Model{' '}
-          <select value={modelUrl ?? ''} onChange={(e) => select({ model: e.target.value })}>
-            {subjectModels.length === 0 && <option value="">no model for this subject</option>}
-            <ModelOptions models={subjectModels} />
-          </select>
-        </label>
-        <label>
-          Compare with{' '}
-          <select value={compareUrl ?? ''} onChange={(e) => select({ compare: e.target.value || null })}>
-            <option value="">no second model</option>
-            <ModelOptions models={subjectModels.filter(({ url }) => url !== modelUrl)} />
-          </select>
-        </label>
-        <label>
-          Trial{' '}
-          <select
-            value={selection.trial === 'average' ? 'average' : String(selection.trial)}
-            onChange={(e) => select({ trial: e.target.value === 'average' ? 'average' : Number(e.target.value) })}
-          >
-            <option value="average">
-              mean of {repeats} repeat{repeats === 1 ? '' : 's'}
-            </option>
-            {Array.from({ length: repeats > 1 ? repeats : 0 }, (_, i) => (
-              <option key={i} value={i}>
-                trial {i + 1}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="button" className="primary" onClick={runNow} disabled={!key}>
-          Reconstruct
-        </button>
-        <label>
-          <input type="checkbox" checked={autoRun} onChange={(e) => setAutoRun(e.target.checked)} /> reconstruct on
-          every pick
-        </label>
-        <ExportPng
-          runs={[runs.main, runs.compare].filter((r) => r !== undefined)}
-          names={[modelName(modelUrl), modelName(compareUrl)]}
-          image={image}
-          urlOf={urlOf}
-          synthetic={dataset.synthetic}
-        />
-      </section>
-
-      <div className="viewer-grid">
-        <div className="viewer-brain">
-          {selection.subject && !brainShown && (
-            <p className="status">The brain view opens after the first reconstruction…</p>
-          )}
-          {selection.subject && brainShown && (
+      <Stage
+        run={runs.main}
+        model={modelUrl ? models[modelUrl] : undefined}
+        modelName={modelName(modelUrl)}
+        dataset={dataset}
+        urlOf={urlOf}
+        imageIndex={imageIndex}
+        controls={controls}
+        filmstrip={
+          <Filmstrip
+            images={dataset.images}
+            urlOf={urlOf}
+            subject={selection.subject}
+            selected={imageIndex >= 0 ? imageIndex : null}
+            onSelect={(index) => select({ image: dataset.images[index]!.id })}
+            categories={dataset.categories ?? []}
+            category={category}
+            onCategory={setCategory}
+          />
+        }
+        brain={
+          selection.subject && (
             <BrainPanel
               source={source}
               dataset={dataset}
               subjectId={selection.subject}
               activity={activity}
-              activityLabel={
-                image
-                  ? `${image.id}, ${selection.trial === 'average' ? `mean of ${repeats} repeats` : `trial ${selection.trial + 1} of ${repeats}`}`
-                  : undefined
-              }
+              activityLabel={activityLabel}
               stimulusUrl={image ? urlOf(image.file) : null}
+              active={brainShown}
             />
-          )}
-        </div>
-        <div className="viewer-runs">
-          <ReconstructionPanel
-            title="Reconstruction"
-            run={runs.main}
-            model={modelUrl ? models[modelUrl] : undefined}
-            modelName={modelName(modelUrl)}
-            dataset={dataset}
-            urlOf={urlOf}
-            slot="main"
-          />
-          {compareUrl && (
-            <ReconstructionPanel
-              title="Second model, same trial"
-              run={runs.compare}
-              model={models[compareUrl]}
-              modelName={modelName(compareUrl)}
-              dataset={dataset}
-              urlOf={urlOf}
-              slot="compare"
-            />
-          )}
-        </div>
-      </div>
+          )
+        }
+      />
+
+      <SideBySide
+        image={image}
+        urlOf={urlOf}
+        synthetic={dataset.synthetic}
+        main={{ run: runs.main, name: modelName(modelUrl) }}
+        compare={compareUrl ? { url: compareUrl, run: runs.compare, name: modelName(compareUrl) } : null}
+        choices={subjectModels.filter(({ url }) => url !== modelUrl)}
+      />
 
       <SettingsPanel dataset={dataset} subject={selection.subject} models={modelUrl ? models[modelUrl] : undefined} />
+      <Glossary />
 
       {key && (
         <TrialMatches
@@ -262,17 +255,6 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
       )}
 
       {image && <CompareSubjects loaded={loaded} imageIndex={imageIndex} modelsOf={modelsOf} subjects={subjects} />}
-
-      <TestImageGrid
-        images={dataset.images}
-        urlOf={urlOf}
-        subject={selection.subject}
-        selected={imageIndex >= 0 ? imageIndex : null}
-        onSelect={(index) => select({ image: dataset.images[index]!.id })}
-        categories={dataset.categories ?? []}
-        category={category}
-        onCategory={setCategory}
-      />
 
       {modelUrl && selection.subject && (
         <MetricsPanel modelUrl={modelUrl} modelName={modelName(modelUrl)} subject={selection.subject} />

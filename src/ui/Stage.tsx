@@ -1,0 +1,131 @@
+// The first screen: the seen image, the reconstruction and the low-level output, large and side by
+// side, the rank that frames them, the test images to step through right below, the retrieval strip,
+// and the brain beside them.
+import type { ReactNode } from 'react';
+import type { DatasetJson } from '../data/datasetSchema';
+import type { ModelState, RunState } from '../state/pipelineStore';
+import { LowLevelTile, RankLine, ReconstructionTile, RunAnnouncer, SeenTile, SkeletonTile } from './ResultTiles';
+import { RetrievalList } from './RetrievalList';
+import { TensorImage } from './TensorImage';
+
+interface Props {
+  run: RunState | undefined;
+  model: ModelState | undefined;
+  modelName: string;
+  dataset: DatasetJson;
+  urlOf: (path: string) => string;
+  /** The image picked, shown as seen before its run starts. */
+  imageIndex: number;
+  /** What to decode: subject, model, trial, the Reconstruct button. */
+  controls: ReactNode;
+  filmstrip: ReactNode;
+  brain: ReactNode;
+}
+
+export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
+  const image = dataset.images[run?.key.imageIndex ?? imageIndex];
+  const result = run?.result;
+  const trialText = run ? (run.key.trial === 'average' ? 'mean of its repeats' : `trial ${run.key.trial + 1}`) : '';
+  return (
+    <section className="stage" id="stage" aria-labelledby="stage-title" tabIndex={-1}>
+      <div className="stage-result" data-testid="run-main">
+        <div className="stage-head">
+          <h2 id="stage-title">
+            What the person saw, and what the model made of their brain activity
+            {dataset.synthetic && (
+              <span
+                className="simulated-badge"
+                title="The brain activity decoded here was simulated, not recorded from a person"
+              >
+                simulated fMRI
+              </span>
+            )}
+          </h2>
+          {controls}
+        </div>
+        <p className="run-meta">
+          {modelName}
+          {run && (
+            <>
+              {' '}
+              · {run.key.subject} · {image?.id} ({trialText})
+              {run.key.silenced.length > 0 && (
+                <span title="These regions' voxels were set to 0 before decoding (ablation)">
+                  {' '}
+                  · silenced ROI {run.key.silenced.join(', ')}
+                </span>
+              )}
+            </>
+          )}
+          {image?.caption && <span className="caption"> · “{image.caption}”</span>}
+        </p>
+        {model?.status === 'failed' && (
+          <div className="problems" role="alert">
+            <p>This model could not be loaded: {model.message}</p>
+            {model.problems.length > 0 && (
+              <ul>
+                {model.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        <div className="stage-tiles">
+          {image ? (
+            <SeenTile image={image} urlOf={urlOf} />
+          ) : (
+            <SkeletonTile label="Seen" hint="The picture the person looked at" />
+          )}
+          <ReconstructionTile
+            run={run}
+            imageId={image?.id ?? ''}
+            modelName={modelName}
+            label={model?.status === 'loading' ? 'Reconstruction · loading the model…' : undefined}
+            slot="main"
+          />
+          <LowLevelTile run={run} imageId={image?.id ?? ''} slot="main" />
+        </div>
+        <RankLine run={run} slot="main" />
+        <RunAnnouncer run={run} imageId={image?.id ?? ''} />
+        {run?.error && (
+          <p className="problems" role="alert">
+            {run.error}
+          </p>
+        )}
+        {filmstrip}
+        {run?.retrieval ? (
+          <RetrievalList
+            matches={run.retrieval.matches}
+            ms={run.retrieval.ms}
+            trueIndex={run.key.imageIndex}
+            dataset={dataset}
+            urlOf={urlOf}
+            slot="main"
+          />
+        ) : (
+          <p className="retrieval pending status">
+            {run?.status === 'done' && !run.error ? 'Building the retrieval gallery…' : '\u00a0'}
+          </p>
+        )}
+        {result && result.images.length > 3 * result.size * result.size && (
+          <div className="samples">
+            <p>
+              Best of {result.sampleScores.length} by similarity to the brain's retrieval embedding (the bundle's own
+              image encoder):
+            </p>
+            <ol aria-label="Samples">
+              {result.sampleScores.map((score, i) => (
+                <li key={i} className={i === result.best ? 'best' : undefined}>
+                  <TensorImage data={result.images} size={result.size} index={i} alt={`sample ${i + 1}`} />
+                  <span>{score.toFixed(3)}</span>
+                </li>
+              ))}
+            </ol>
+          </div>
+        )}
+      </div>
+      <div className="stage-brain">{brain}</div>
+    </section>
+  );
+}
