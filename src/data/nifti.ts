@@ -6,6 +6,7 @@
 import * as nifti from 'nifti-reader-js';
 import { errorText } from './bundleSource';
 import { LIMITS, limitText } from './limits';
+import { concatBytes } from './responseBytes';
 
 export class NiftiError extends Error {
   override name = 'NiftiError';
@@ -237,7 +238,7 @@ async function gunzip(bytes: Uint8Array): Promise<ArrayBuffer> {
       chunks.push(result.value);
       if (!headerChecked && total >= NIFTI2_HEADER_BYTES) {
         headerChecked = true;
-        const start = concat(chunks, total);
+        const start = concatBytes(chunks, total);
         if (nifti.isNIFTI(start.buffer)) readVolumeHeader(start.buffer);
       }
     }
@@ -245,17 +246,7 @@ async function gunzip(bytes: Uint8Array): Promise<ArrayBuffer> {
     await reader.cancel().catch(() => undefined);
     throw error;
   }
-  return concat(chunks, total).buffer;
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks, total).buffer;
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -62,11 +62,16 @@ export async function responseBytes(
     chunks.push(value);
     options.onBytes?.(total);
   }
-  const bytes = new Uint8Array(total);
+  return concatBytes(chunks, total);
+}
+
+/** The chunks of a stream, `total` bytes in all, as one array. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
-    bytes.set(chunk, offset);
+    out.set(chunk, offset);
     offset += chunk.length;
   }
-  return bytes;
+  return out;
 }

@@ -4,6 +4,7 @@ import type { RunState } from '../state/pipelineStore';
 import { select } from '../state/selectionStore';
 import { ExportPng } from './ExportPng';
 import { RankLine, ReconstructionTile, SeenTile } from './ResultTiles';
+import { SimulatedBadge } from './SimulatedChip';
 
 interface Props {
   image: ImageJson | undefined;
@@ -23,14 +24,7 @@ export function SideBySide({ image, urlOf, synthetic, main, compare, choices }: 
     <section className="side-by-side" aria-labelledby="side-by-side-title">
       <h2 id="side-by-side-title">
         Two models, the same trial
-        {synthetic && (
-          <span
-            className="simulated-badge"
-            title="The brain activity decoded here was simulated, not recorded from a person"
-          >
-            simulated fMRI
-          </span>
-        )}
+        {synthetic && <SimulatedBadge />}
       </h2>
       <p className="hint">
         MindEye2 showed that a model pretrained on other people and fine-tuned on one session of a new person

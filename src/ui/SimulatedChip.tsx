@@ -39,3 +39,12 @@ export function SimulatedChip({ attribution, urlOf }: Props) {
     </aside>
   );
 }
+
+/** The badge on a result heading: its brain activity was simulated. */
+export function SimulatedBadge() {
+  return (
+    <span className="simulated-badge" title="The brain activity decoded here was simulated, not recorded from a person">
+      simulated fMRI
+    </span>
+  );
+}

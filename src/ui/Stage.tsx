@@ -7,6 +7,7 @@ import type { ModelState, RunState } from '../state/pipelineStore';
 import { LowLevelTile, RankLine, ReconstructionTile, RunAnnouncer, SeenTile, SkeletonTile } from './ResultTiles';
 import { RetrievalList } from './RetrievalList';
 import { TensorImage } from './TensorImage';
+import { SimulatedBadge } from './SimulatedChip';
 
 interface Props {
   run: RunState | undefined;
@@ -32,14 +33,7 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
         <div className="stage-head">
           <h2 id="stage-title">
             What the person saw, and what the model made of their brain activity
-            {dataset.synthetic && (
-              <span
-                className="simulated-badge"
-                title="The brain activity decoded here was simulated, not recorded from a person"
-              >
-                simulated fMRI
-              </span>
-            )}
+            {dataset.synthetic && <SimulatedBadge />}
           </h2>
           {controls}
         </div>
