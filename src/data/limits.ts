@@ -14,6 +14,19 @@ export const LIMITS = {
    * prior's `trainSteps` (the most prior steps the app offers).
    */
   samplerSteps: 1000,
+  /**
+   * Values one read of a Zarr array (betas, encoding) decodes: a chunk's rows × the array's width, as
+   * `.zarray` declares them. A row is read by decoding its whole chunk, so this bounds every read:
+   * 2²⁴ values, 64 MiB as float32 (NSD's widest subject, 17,907 voxels, in chunks of 900 rows fits).
+   */
+  zarrChunkValues: 2 ** 24,
+  /**
+   * Values one sample of any tensor a model's dims declare may hold (voxels, shared, clip_tokens T·D,
+   * retrieval, the latent C·h·w, the image 3·S·S): 2²², 16 MiB as float32 (MindEye2's 256×1664 tokens
+   * and a 3×1024×1024 image fit). A run holds a few such tensors per sample and guidance batch, so
+   * this bounds what a model.json can make one run allocate outside its ONNX graphs.
+   */
+  modelTensorValues: 2 ** 22,
   /** Bytes of one ONNX file (read, then handed to onnxruntime, which needs several times as much). */
   onnxBytes: 512 * 2 ** 20,
   /** Seconds a server may send nothing (no answer yet, or a body that stopped) before a read gives up. */

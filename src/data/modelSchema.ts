@@ -66,8 +66,37 @@ function checkSchedule(
   }
 }
 
+/** A number of values one sample of a tensor holds, within LIMITS.modelTensorValues. */
+function tensorValues() {
+  return count.max(LIMITS.modelTensorValues, {
+    error: (issue) => `${String(issue.input)} is more than ${limitText('modelTensorValues', 'values')}`,
+  });
+}
+
+/**
+ * The dims, with the tensor of one sample each makes the app allocate held to the limit: checked
+ * here, before any buffer of a run is taken (noise, latents, images, guidance batches).
+ */
+const dimsSchema = z
+  .strictObject({ H: tensorValues(), T: count, D: count, E: tensorValues(), C: count, h: count, w: count, S: count })
+  .superRefine((d, ctx) => {
+    const tensors: [string, number][] = [
+      ['clip_tokens T·D', d.T * d.D],
+      ['the latent C·h·w', d.C * d.h * d.w],
+      ['the image 3·S·S', 3 * d.S * d.S],
+    ];
+    for (const [what, values] of tensors) {
+      if (values > LIMITS.modelTensorValues) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} is ${values.toLocaleString('en-US')} values a sample, more than ${limitText('modelTensorValues', 'values')}`,
+        });
+      }
+    }
+  });
+
 const subjectSchema = z.strictObject({
-  voxelCount: count,
+  voxelCount: tensorValues(),
   voxelOrder: z.enum(['fortran', 'c']),
   adapter: onnxPath,
 });
@@ -93,7 +122,7 @@ export const modelSchema = z.strictObject({
   name: name,
   description: z.string(),
   family: name,
-  dims: z.strictObject({ H: count, T: count, D: count, E: count, C: count, h: count, w: count, S: count }),
+  dims: dimsSchema,
   subjects: ownRecord(name, subjectSchema).refine((s) => Object.keys(s).length > 0, 'needs at least one subject'),
   files: z.strictObject({
     backbone: onnxPath,

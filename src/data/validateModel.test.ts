@@ -102,6 +102,20 @@ describe('validateModelBundle', () => {
     );
   });
 
+  it('holds the tensors its dims declare to LIMITS.modelTensorValues, before a run allocates them', async () => {
+    await tiny.editModelJson((json) => {
+      json.dims.S = 16384; // 3·16384² float32 values: 3.2 GB for one image
+      json.dims.E = 2 ** 23;
+      json.subjects.subj01!.voxelCount = 2 ** 23;
+    });
+    const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
+    const lines = problems.map((p) => `${p.file}: ${p.message}`);
+    const limit = 'the limit of 4,194,304 values (LIMITS.modelTensorValues, src/data/limits.ts)';
+    expect(lines).toContain(`model.json: dims: the image 3·S·S is 805,306,368 values a sample, more than ${limit}`);
+    expect(lines).toContain(`model.json: dims.E: 8388608 is more than ${limit}`);
+    expect(lines).toContain(`model.json: subjects.subj01.voxelCount: 8388608 is more than ${limit}`);
+  });
+
   it('parses subjects into an object without a prototype, and refuses "__proto__" keys (issue 16, finding 4)', async () => {
     const { model } = await validateModelBundle(fsModelBundleSource(tiny.brainDir));
     expect('constructor' in model!.subjects).toBe(false);

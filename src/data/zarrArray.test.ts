@@ -109,3 +109,36 @@ describe('rows as the app and the evaluation read them (issue 16, finding 8)', (
     await expect(reader.read(4)).rejects.toThrow(/^x\.zarr\/2\.0: holds 4 values, but a chunk of \[2, 4\] holds 8$/);
   });
 });
+
+describe('the values one read decodes, held to LIMITS.zarrChunkValues (issue 16, limits)', () => {
+  let fresh: TinyBundle;
+  beforeEach(async () => {
+    fresh = await TinyBundle.create();
+  });
+  afterEach(() => fresh.dispose());
+
+  it('refuses chunks declaring more values than the limit before reading any of them', async () => {
+    // 4 columns in chunks of 2²³ rows: 2²⁵ values a read, twice the limit; the array itself is tiny.
+    await fresh.writeZarr('x.zarr', {
+      shape: [6, 4],
+      chunkRows: 2,
+      dtype: 'float32',
+      compressor: null,
+      value: () => 1,
+    });
+    await fresh.editJson<{ chunks: number[] }>('x.zarr/.zarray', (z) => {
+      z.chunks = [2 ** 23, 4];
+    });
+    const disk = new FsBundleSource(fresh.dir);
+    const asked: string[] = [];
+    const source: BundleSource = {
+      name: disk.name,
+      url: (p) => disk.url(p),
+      read: (p, o) => (asked.push(p), disk.read(p, o)),
+    };
+    await expect(openRowReader(source, 'x.zarr')).rejects.toThrow(
+      /^x\.zarr\/\.zarray: chunks \[8388608, 4\] hold 33,554,432 values each, more than the limit of 16,777,216 values \(LIMITS\.zarrChunkValues, src\/data\/limits\.ts\)/,
+    );
+    expect(asked).toEqual(['x.zarr/.zarray']);
+  });
+});

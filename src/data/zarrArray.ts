@@ -5,6 +5,7 @@
 // "%2F..%2F" would otherwise make it fetch another bundle's files).
 import * as zarr from 'zarrita';
 import { BundleReadError, errorText, type BundleSource } from './bundleSource';
+import { LIMITS, limitText } from './limits';
 
 /** Something wrong with a Zarr file (`.zarray` or a chunk); the message starts with its path. */
 export class ZarrFormatError extends Error {
@@ -166,7 +167,8 @@ export async function readZarrayInfo(source: BundleSource, folder: string): Prom
 
 /**
  * What this app's bundle format asks of an array beyond Zarr (docs/dataset-format.md): 2-D, C order,
- * chunks of whole rows (a row is one fetch), zlib, gzip or no compressor, no filters.
+ * chunks of whole rows (a row is one fetch) within LIMITS.zarrChunkValues, zlib, gzip or no
+ * compressor, no filters.
  */
 export function formatProblems(info: ZarrayInfo): string[] {
   const problems: string[] = [];
@@ -176,6 +178,13 @@ export function formatProblems(info: ZarrayInfo): string[] {
   if (info.shape.length === 2 && info.chunks[1] !== columns) {
     problems.push(
       `chunks [${info.chunks.join(', ')}] split rows; chunk by whole rows ([n, ${columns}]) so a row is one fetch`,
+    );
+  }
+  // Declared sizes, checked before zarrita allocates a chunk's values for the first read.
+  const chunkValues = info.chunks.reduce((product, n) => product * n, 1);
+  if (chunkValues > LIMITS.zarrChunkValues) {
+    problems.push(
+      `chunks [${info.chunks.join(', ')}] hold ${chunkValues.toLocaleString('en-US')} values each, more than ${limitText('zarrChunkValues', 'values')}; a read decodes a whole chunk`,
     );
   }
   if (info.compressor !== null && !COMPRESSORS.includes(info.compressor)) {
