@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URL_STATE, parseUrlState, serializeUrlState, type UrlState } from './urlState';
+import { DEFAULT_URL_STATE, MAX_SEED, parseUrlState, serializeUrlState, type UrlState } from './urlState';
 
 describe('URL state', () => {
   it('round-trips every field, with trials counted from 1 in the URL', () => {
@@ -33,5 +33,13 @@ describe('URL state', () => {
     expect(parseUrlState('?steps=10,12&cfg=2').sampler?.blurryBlend).toBe(0);
     expect(parseUrlState('?steps=10,12&cfg=2&blend=1').sampler).toBeNull();
     expect(parseUrlState('?steps=10,12&cfg=2&blend=-0.1').sampler).toBeNull();
+  });
+
+  it("refuses a seed whose noise would wrap onto a smaller seed's (issue 16: seed=536870912 drew seed 0's)", () => {
+    expect(parseUrlState('?seed=536870912').seed).toBe(0);
+    expect(parseUrlState(`?seed=${MAX_SEED + 1}`).seed).toBe(0);
+    expect(parseUrlState(`?seed=${MAX_SEED}`).seed).toBe(MAX_SEED);
+    // The decoder's noise seed of the last of 8 samples (pipelineActions.ts, pipeline.ts) still fits 32 bits.
+    expect((MAX_SEED * 1000 + 7) * 2 + 1).toBeLessThan(2 ** 32);
   });
 });

@@ -30,6 +30,14 @@ export interface UrlState {
   engine: 'auto' | 'webgpu' | 'wasm';
 }
 
+/**
+ * The largest seed offered. A run's samples draw noise seeds seed·1000 + i, doubled (plus 1 for the
+ * decoder) into a 32-bit generator state: up to here every seed gets its own noise; past about 2.1
+ * million they wrap onto smaller seeds' (seed=536870912, 2²⁹, drew seed 0's picture), so larger ones
+ * fall back to 0.
+ */
+export const MAX_SEED = 1_000_000;
+
 export const DEFAULT_URL_STATE: UrlState = {
   dataset: null,
   model: null,
@@ -61,7 +69,7 @@ export function parseUrlState(search: string): UrlState {
     image: text('image'),
     trial,
     view: view && VIEWS.includes(view) ? view : 'multiplanar',
-    seed: Number.isInteger(seed) && seed >= 0 ? seed : 0,
+    seed: Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? seed : 0,
     sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i'), params.get('blend')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
   };

@@ -3,6 +3,7 @@ import { defaultSettings } from '../inference/pipeline';
 import { startEngine } from '../state/pipelineActions';
 import type { ModelState } from '../state/pipelineStore';
 import { select, useSelection } from '../state/selectionStore';
+import { MAX_SEED } from '../state/urlState';
 import { settingsStore, useSettings } from '../state/settingsStore';
 
 interface Props {
@@ -40,7 +41,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
     <section className="settings" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
       <div className="settings-row">
-        <NumberField label="Seed" value={seed} min={0} max={1_000_000} onChange={(value) => select({ seed: value })} />
+        <NumberField label="Seed" value={seed} min={0} max={MAX_SEED} onChange={(value) => select({ seed: value })} />
         <NumberField
           label="Samples (best of N)"
           value={samples}
