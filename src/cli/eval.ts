@@ -9,7 +9,7 @@ import { datasetSchema, type DatasetJson } from '../data/datasetSchema';
 import { fetchModelBundleSource } from '../data/modelBundleSource';
 import { loadTestSet, subjectsWithTestData } from '../data/testSet';
 import { validateModelBundle } from '../data/validateModel';
-import { readJsonFile, type Problem } from '../data/validation';
+import { problemLines, readJsonFile, type Problem } from '../data/validation';
 import { MindEyeModel, ModelLoadError } from '../inference/model';
 import { defaultSettings, checkSettings } from '../inference/pipeline';
 import { imageToTensor } from '../inference/preprocess';
@@ -95,15 +95,17 @@ function parse(args: string[]) {
   };
 }
 
-const problemLines = (problems: readonly Problem[]) =>
-  problems.map((p) => `  ${printable(p.file)}: ${printable(p.message)}`).join('\n');
+const indentedProblems = (problems: readonly Problem[]) =>
+  problemLines(problems, printable)
+    .map((line) => `  ${line}`)
+    .join('\n');
 /** Ids and names from the bundles, one line each however they are written. */
 const ids = (values: readonly string[]) => values.map(printable).join(', ');
 
 async function readDataset(source: BundleSource): Promise<DatasetJson> {
   const problems: Problem[] = [];
   const dataset = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
-  if (!dataset) throw new InputError(`dataset ${printable(source.name)} cannot be used:\n${problemLines(problems)}`);
+  if (!dataset) throw new InputError(`dataset ${printable(source.name)} cannot be used:\n${indentedProblems(problems)}`);
   return dataset;
 }
 
@@ -153,7 +155,7 @@ async function main(options: ReturnType<typeof parse>): Promise<number> {
   const validation = await validateModelBundle(modelSource, dataset);
   if (!validation.model || validation.problems.length > 0) {
     throw new InputError(
-      `model bundle ${printable(modelSource.name)} cannot be used with dataset ${printable(dataset.id)}:\n${problemLines(validation.problems)}`,
+      `model bundle ${printable(modelSource.name)} cannot be used with dataset ${printable(dataset.id)}:\n${indentedProblems(validation.problems)}`,
     );
   }
   const modelJson = validation.model;

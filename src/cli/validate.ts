@@ -6,7 +6,7 @@ import { FetchBundleSource, type BundleSource } from '../data/bundleSource';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
 import { validateDataset } from '../data/validateDataset';
-import type { DatasetSummary } from '../data/validation';
+import { problemLines, type DatasetSummary } from '../data/validation';
 import { printable, printableLines } from './printable';
 
 function sourceFor(location: string): BundleSource {
@@ -46,7 +46,7 @@ async function main(args: string[]): Promise<number> {
     },
   });
   if (problems.length > 0) {
-    for (const { file, message } of problems) console.log(`${printable(file)}: ${printable(message)}`);
+    for (const line of problemLines(problems, printable)) console.log(line);
     console.error(`${printable(source.name)}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
     return 1;
   }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { TINY_DATASET, TinyBundle } from '../testing/tinyBundle';
-import { loadTestSet, subjectsWithTestData, TestSetError } from './testSet';
+import { SubjectDataError } from './subjectBetas';
+import { loadTestSet, noTestDataReason, subjectsWithTestData } from './testSet';
 
 describe('loadTestSet', () => {
   let bundle: TinyBundle;
@@ -30,11 +31,21 @@ describe('loadTestSet', () => {
     expect(Array.from(samples[0]!.voxels.subarray(0, 3))).toEqual([0, 0.125, 0.25]); // (0 + c) / 8
   });
 
+  it('says why nothing can be decoded when no subject has test data (issue 16)', () => {
+    expect(noTestDataReason(TINY_DATASET)).toBeNull();
+    const noBetas = structuredClone(TINY_DATASET);
+    delete noBetas.subjects[0]!.betas;
+    for (const image of noBetas.images) delete image.trials?.subj02;
+    expect(noTestDataReason(noBetas)).toBe(
+      'Nothing to decode in dataset tiny: no subject has betas with trials of a test image (subj01: no betas; subj02: no trials of a test image; subj03: no betas).',
+    );
+  });
+
   it('knows which subjects have test data, and refuses the others', async () => {
     expect(subjectsWithTestData(TINY_DATASET)).toEqual(['subj01', 'subj02']);
     const source = new FsBundleSource(bundle.dir);
     await expect(loadTestSet(source, TINY_DATASET, 'subj03')).rejects.toThrow(
-      new TestSetError('dataset tiny: subj03 has no betas'),
+      new SubjectDataError('dataset tiny: subj03 has no betas'),
     );
     await expect(loadTestSet(source, TINY_DATASET, 'subj09')).rejects.toThrow('dataset tiny has no subject subj09');
   });

@@ -3,9 +3,9 @@
 // repeat-average rows count as the number of trials they average, so a mix of both stays a mean over
 // trials.
 import type { BundleSource } from './bundleSource';
-import { trialsSchema, type DatasetJson, type ImageJson, type SubjectJson, type TrialsJson } from './datasetSchema';
-import { readJsonFile, type Problem } from './validation';
-import { openRowReader, type RowReader } from './zarrArray';
+import type { DatasetJson, ImageJson, SubjectJson, TrialsJson } from './datasetSchema';
+import { openBetasAndTrials, SubjectDataError } from './subjectBetas';
+import type { RowReader } from './zarrArray';
 
 export interface TestSample {
   /** The image's index in dataset.json's images. */
@@ -17,15 +17,26 @@ export interface TestSample {
   trials: number;
 }
 
-export class TestSetError extends Error {
-  override name = 'TestSetError';
+/** Why a subject has no test data to decode, or null when it has some. */
+function missingTestData(dataset: DatasetJson, subject: SubjectJson): string | null {
+  if (!subject.betas) return 'no betas';
+  const shown = dataset.images.some((im) => im.split === 'test' && (im.trials?.[subject.id]?.length ?? 0) > 0);
+  return shown ? null : 'no trials of a test image';
 }
 
 /** Subjects with betas and at least one test image listing their rows. */
 export function subjectsWithTestData(dataset: DatasetJson): string[] {
-  return dataset.subjects
-    .filter((s) => s.betas && dataset.images.some((im) => im.split === 'test' && (im.trials?.[s.id]?.length ?? 0) > 0))
-    .map((s) => s.id);
+  return dataset.subjects.filter((s) => missingTestData(dataset, s) === null).map((s) => s.id);
+}
+
+/**
+ * Why no subject of the dataset can be decoded, subject by subject, or null when one can: a valid
+ * bundle of anatomy alone would otherwise leave the pickers empty without a word.
+ */
+export function noTestDataReason(dataset: DatasetJson): string | null {
+  if (subjectsWithTestData(dataset).length > 0) return null;
+  const reasons = dataset.subjects.map((s) => `${s.id}: ${missingTestData(dataset, s)}`);
+  return `Nothing to decode in dataset ${dataset.id}: no subject has betas with trials of a test image (${reasons.join('; ')}).`;
 }
 
 export async function loadTestSet(
@@ -34,19 +45,13 @@ export async function loadTestSet(
   subjectId: string,
   options: { limit?: number; signal?: AbortSignal } = {},
 ): Promise<TestSample[]> {
-  const subject = dataset.subjects.find((s) => s.id === subjectId);
-  if (!subject) throw new TestSetError(`dataset ${dataset.id} has no subject ${subjectId}`);
-  if (!subject.betas || !subject.trials) throw new TestSetError(`dataset ${dataset.id}: ${subjectId} has no betas`);
-  const problems: Problem[] = [];
-  const trials = await readJsonFile(source, subject.trials, `subject ${subjectId}`, trialsSchema, problems);
-  if (!trials) throw new TestSetError(problems.map((p) => `${p.file}: ${p.message}`).join('\n'));
-  const reader = await openRowReader(source, subject.betas.path, subject.betas.scale ?? 1);
+  const { subject, reader, trials } = await openBetasAndTrials(source, dataset, subjectId);
 
   const shown = dataset.images
     .map((image, imageIndex) => ({ image, imageIndex, rows: image.trials?.[subjectId] ?? [] }))
     .filter(({ image, rows }) => image.split === 'test' && rows.length > 0)
     .slice(0, options.limit);
-  if (shown.length === 0) throw new TestSetError(`dataset ${dataset.id}: ${subjectId} has no test images`);
+  if (shown.length === 0) throw new SubjectDataError(`dataset ${dataset.id}: ${subjectId} has no test images`);
 
   const weightOf = rowWeights(subject, trials);
   const samples: TestSample[] = [];

@@ -9,6 +9,14 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * Problems as the lines every report shows, `<file>: <message>`; the CLI passes `escape` to keep a
+ * hostile bundle's control characters out of the terminal.
+ */
+export function problemLines(problems: readonly Problem[], escape: (text: string) => string = (text) => text): string[] {
+  return problems.map(({ file, message }) => `${escape(file)}: ${escape(message)}`);
+}
+
 export interface RoiLabelSummary {
   value: number;
   name: string;
@@ -132,6 +140,9 @@ export async function readJsonFile<T>(
 }
 
 /** `items.map(work)` with at most `limit` calls pending at a time; results keep the input order. */
+/** Bundle files read at once: enough to hide HTTP latency, few enough not to flood a small static server. */
+export const CONCURRENT_READS = 8;
+
 export async function mapConcurrently<T, R>(
   items: readonly T[],
   limit: number,

@@ -4,6 +4,7 @@ import { BundleReadError, errorText, type BundleSource } from '../data/bundleSou
 import type { ModelJson } from '../data/modelSchema';
 import { checkOnnxFile } from '../data/onnxFile';
 import { MODEL_FILE, readModelJson } from '../data/validateModel';
+import { problemLines } from '../data/validation';
 import { contractOf, contractProblems, type StageName } from './contract';
 import type { AnyTensor, DeviceOps, DeviceTensor, Engine, EngineSession, HostTensor } from './engine';
 
@@ -36,7 +37,7 @@ export class MindEyeModel {
   static async load(source: BundleSource, engine: Engine, options: LoadModelOptions = {}): Promise<MindEyeModel> {
     // model.json only: the ONNX files are read once, below, and a missing one is reported there.
     const { model, problems } = await readModelJson(source);
-    if (!model || problems.length > 0) throw new ModelLoadError(problems.map((p) => `${p.file}: ${p.message}`));
+    if (!model || problems.length > 0) throw new ModelLoadError(problemLines(problems));
     const subjects = options.subjects ?? Object.keys(model.subjects);
     // Own keys only: a subject named "constructor" is not Object.prototype's.
     const unknown = subjects.filter((s) => !Object.hasOwn(model.subjects, s));

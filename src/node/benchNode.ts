@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { errorText } from '../data/bundleSource';
 import { datasetSchema } from '../data/datasetSchema';
 import { loadTestSet } from '../data/testSet';
-import { readJsonFile, type Problem } from '../data/validation';
+import { problemLines, readJsonFile, type Problem } from '../data/validation';
 import { defaultSettings, type SamplerSettings } from '../inference/pipeline';
 import { gaussianNoise } from '../inference/random';
 import { RetrievalGallery } from '../inference/retrieval';
@@ -94,7 +94,7 @@ export async function benchNode(options: NodeBenchOptions): Promise<NodeBenchRes
     const datasetSource = new FsBundleSource(datasetDir);
     const problems: Problem[] = [];
     const dataset = await readJsonFile(datasetSource, 'dataset.json', '', datasetSchema, problems);
-    if (!dataset) throw new Error(problems.map((p) => `${p.file}: ${p.message}`).join('\n'));
+    if (!dataset) throw new Error(problemLines(problems).join('\n'));
     const [sample] = await loadTestSet(datasetSource, dataset, subject, { limit: 1 });
 
     const { json, loadMs } = await service.loadModel(modelDir, datasetDir);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { AsyncMemo } from './asyncMemo';
+
+describe('AsyncMemo', () => {
+  it('makes a value once per key while it succeeds', async () => {
+    const memo = new AsyncMemo<string, number>();
+    let made = 0;
+    const make = () => Promise.resolve(++made);
+    expect(await memo.get('a', make)).toBe(1);
+    expect(await memo.get('a', make)).toBe(1);
+    expect(await memo.get('b', make)).toBe(2);
+  });
+
+  it('forgets a rejected promise, so the next call tries again', async () => {
+    const memo = new AsyncMemo<string, number>();
+    await expect(memo.get('a', () => Promise.reject(new Error('offline')))).rejects.toThrow('offline');
+    expect(await memo.get('a', () => Promise.resolve(7))).toBe(7);
+  });
+
+  it('keeps the newer promise when an older one, cleared away, rejects late', async () => {
+    const memo = new AsyncMemo<string, number>();
+    let fail!: (error: Error) => void;
+    const old = memo.get('a', () => new Promise<number>((_, reject) => (fail = reject)));
+    memo.clear();
+    const newer = memo.get('a', () => Promise.resolve(2));
+    fail(new Error('late'));
+    await expect(old).rejects.toThrow('late');
+    expect(memo.get('a', () => Promise.resolve(3))).toBe(newer);
+  });
+});
