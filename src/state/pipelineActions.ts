@@ -206,8 +206,9 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
       },
     );
     const latest = pipelineStore.getState().runs[slot];
-    // A newer run in the slot started while this one read its voxels: it found nothing to cancel.
-    if (!latest || !sameRun(latest.key, key)) client!.cancel(request.id);
+    // A newer run in the slot, or Cancel, came while this one loaded its model or read its voxels:
+    // either found nothing to cancel then.
+    if (!latest || !sameRun(latest.key, key) || latest.status === 'cancelled') client!.cancel(request.id);
     else runRequests.set(slot, request.id);
     const result = await request.promise.finally(() => {
       if (runRequests.get(slot) === request.id) runRequests.delete(slot);
@@ -233,6 +234,8 @@ export async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDatase
 
 /** Stops the reconstruction running (or queued) in a slot; its run shows as cancelled. */
 export function cancelRun(slot: Slot): void {
+  const run = pipelineStore.getState().runs[slot];
+  if (run?.status === 'running') setRun(slot, run.key, { status: 'cancelled' });
   const id = runRequests.get(slot);
   if (id === undefined) return;
   runRequests.delete(slot);

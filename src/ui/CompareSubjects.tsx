@@ -58,6 +58,7 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Prop
               <span>
                 {subject} · {model.json.name}
                 {current?.status === 'running' && ' · decoding…'}
+                {current?.status === 'cancelled' && ' · cancelled'}
                 {current?.error && ` · ${current.error}`}
               </span>
             </li>

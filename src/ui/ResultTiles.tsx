@@ -48,9 +48,18 @@ interface RunTileProps {
   label?: string;
   /** data-testid prefix, e.g. "main". */
   slot: string;
+  /** Stops the run; a Cancel button shows while it runs (a bundle may allow many slow steps). */
+  onCancel?: () => void;
 }
 
-export function ReconstructionTile({ run, imageId, modelName, label = 'Reconstruction', slot }: RunTileProps) {
+export function ReconstructionTile({
+  run,
+  imageId,
+  modelName,
+  label = 'Reconstruction',
+  slot,
+  onCancel,
+}: RunTileProps) {
   const result = run?.result;
   if (!run) return <SkeletonTile label={label} hint={RECONSTRUCTION_HINT} />;
   // The step counter is for the eye only: a screen reader hears the start and the end (RunAnnouncer).
@@ -59,11 +68,16 @@ export function ReconstructionTile({ run, imageId, modelName, label = 'Reconstru
       ? run.steps > 0
         ? `step ${run.step} of ${run.steps}`
         : 'decoding…'
-      : run.status === 'failed'
-        ? 'failed'
+      : run.status === 'failed' || run.status === 'cancelled'
+        ? run.status
         : '';
   return (
     <Tile label={state ? `${label} · ${state}` : label} hint={RECONSTRUCTION_HINT}>
+      {run.status === 'running' && onCancel && (
+        <button type="button" className="tile-cancel" onClick={onCancel} data-testid={`${slot}-cancel`}>
+          Cancel
+        </button>
+      )}
       {result ? (
         <TensorImage
           className="tile-picture"
@@ -147,7 +161,9 @@ export function RunAnnouncer({ run, imageId }: { run: RunState | undefined; imag
         ? `Reconstruction of ${imageId} done.`
         : run?.status === 'failed'
           ? `The reconstruction failed.`
-          : '';
+          : run?.status === 'cancelled'
+            ? `The reconstruction of ${imageId} was cancelled.`
+            : '';
   return (
     <p className="visually-hidden" role="status">
       {text}

@@ -1,5 +1,6 @@
 import type { ModelJson } from '../data/modelSchema';
 import type { ImageJson } from '../data/datasetSchema';
+import { cancelRun } from '../state/pipelineActions';
 import type { RunState } from '../state/pipelineStore';
 import { select } from '../state/selectionStore';
 import { ExportPng } from './ExportPng';
@@ -57,11 +58,18 @@ export function SideBySide({ image, urlOf, synthetic, main, compare, choices }: 
             <SeenTile image={image} urlOf={urlOf} />
           </div>
           {[
-            { slot: 'main-side', ...main },
-            { slot: 'compare', ...compare },
-          ].map(({ slot, run, name }) => (
+            { slot: 'main-side', runSlot: 'main', ...main },
+            { slot: 'compare', runSlot: 'compare', ...compare },
+          ].map(({ slot, runSlot, run, name }) => (
             <div key={slot}>
-              <ReconstructionTile run={run} imageId={image.id} modelName={name} label={name} slot={slot} />
+              <ReconstructionTile
+                run={run}
+                imageId={image.id}
+                modelName={name}
+                label={name}
+                slot={slot}
+                onCancel={() => cancelRun(runSlot)}
+              />
               <RankLine run={run} slot={slot} />
             </div>
           ))}

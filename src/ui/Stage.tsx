@@ -3,6 +3,8 @@
 // and the brain beside them.
 import type { ReactNode } from 'react';
 import type { DatasetJson } from '../data/datasetSchema';
+import { noTestDataReason } from '../data/testSet';
+import { cancelRun } from '../state/pipelineActions';
 import type { ModelState, RunState } from '../state/pipelineStore';
 import { LowLevelTile, RankLine, ReconstructionTile, RunAnnouncer, SeenTile, SkeletonTile } from './ResultTiles';
 import { RetrievalList } from './RetrievalList';
@@ -26,6 +28,8 @@ interface Props {
 export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
   const image = dataset.images[run?.key.imageIndex ?? imageIndex];
   const result = run?.result;
+  // A valid bundle may hold no trial to decode: the empty pickers above say nothing of why.
+  const nothingToDecode = noTestDataReason(dataset);
   const trialText = run ? (run.key.trial === 'average' ? 'mean of its repeats' : `trial ${run.key.trial + 1}`) : '';
   return (
     <section className="stage" id="stage" aria-labelledby="stage-title" tabIndex={-1}>
@@ -53,6 +57,11 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
           )}
           {image?.caption && <span className="caption"> · “{image.caption}”</span>}
         </p>
+        {nothingToDecode && (
+          <p className="problems" role="alert">
+            {nothingToDecode}
+          </p>
+        )}
         {model?.status === 'failed' && (
           <div className="problems" role="alert">
             <p>This model could not be loaded: {model.message}</p>
@@ -77,6 +86,7 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
             modelName={modelName}
             label={model?.status === 'loading' ? 'Reconstruction · loading the model…' : undefined}
             slot="main"
+            onCancel={() => cancelRun('main')}
           />
           <LowLevelTile run={run} imageId={image?.id ?? ''} slot="main" />
         </div>
