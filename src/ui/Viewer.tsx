@@ -74,6 +74,8 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   useEffect(() => {
     // Wait for every listed bundle, so the default is the first listed model, not the fastest to answer.
     if (Object.values(catalog).some((e) => e.status === 'loading')) return;
+    // On the first render the catalog is still empty: ?model= would be dropped for the default.
+    if (modelUrl && !catalog[modelUrl]) return;
     const subject =
       selection.subject && subjects.includes(selection.subject)
         ? selection.subject
