@@ -2,7 +2,7 @@
 // the decoder denoises, a skeleton before), the low-level output, and the rank line that frames them.
 import type { ReactNode } from 'react';
 import type { ImageJson } from '../data/datasetSchema';
-import type { RunState } from '../state/pipelineStore';
+import type { ModelState, RunState } from '../state/pipelineStore';
 import { TensorCanvas, TensorImage } from './TensorImage';
 
 function Tile({ label, hint, children }: { label: string; hint: string; children: ReactNode }) {
@@ -168,5 +168,40 @@ export function RunAnnouncer({ run, imageId }: { run: RunState | undefined; imag
     <p className="visually-hidden" role="status">
       {text}
     </p>
+  );
+}
+
+/**
+ * What went wrong, each thing once: why the model could not be loaded (its problems one by one, or
+ * its message when it has none), and why the run failed unless that is the same message again (a
+ * run of a model that failed to load fails with the model's message).
+ */
+export function RunProblems({ run, model }: { run: RunState | undefined; model: ModelState | undefined }) {
+  const failed = model?.status === 'failed' ? model : null;
+  const runError = run?.error && run.error !== failed?.message ? run.error : null;
+  return (
+    <>
+      {failed && (
+        <div className="problems" role="alert">
+          {failed.problems.length > 0 ? (
+            <>
+              <p>This model could not be loaded:</p>
+              <ul>
+                {failed.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <p>This model could not be loaded: {failed.message}</p>
+          )}
+        </div>
+      )}
+      {runError && (
+        <p className="problems" role="alert">
+          {runError}
+        </p>
+      )}
+    </>
   );
 }

@@ -6,7 +6,15 @@ import type { DatasetJson } from '../data/datasetSchema';
 import { noTestDataReason } from '../data/testSet';
 import { cancelRun } from '../state/pipelineActions';
 import type { ModelState, RunState } from '../state/pipelineStore';
-import { LowLevelTile, RankLine, ReconstructionTile, RunAnnouncer, SeenTile, SkeletonTile } from './ResultTiles';
+import {
+  LowLevelTile,
+  RankLine,
+  ReconstructionTile,
+  RunAnnouncer,
+  RunProblems,
+  SeenTile,
+  SkeletonTile,
+} from './ResultTiles';
 import { RetrievalList } from './RetrievalList';
 import { TensorImage } from './TensorImage';
 import { SimulatedBadge } from './SimulatedChip';
@@ -62,18 +70,7 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
             {nothingToDecode}
           </p>
         )}
-        {model?.status === 'failed' && (
-          <div className="problems" role="alert">
-            <p>This model could not be loaded: {model.message}</p>
-            {model.problems.length > 0 && (
-              <ul>
-                {model.problems.map((p) => (
-                  <li key={p}>{p}</li>
-                ))}
-              </ul>
-            )}
-          </div>
-        )}
+        <RunProblems run={run} model={model} />
         <div className="stage-tiles">
           {image ? (
             <SeenTile image={image} urlOf={urlOf} />
@@ -92,11 +89,6 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
         </div>
         <RankLine run={run} slot="main" />
         <RunAnnouncer run={run} imageId={image?.id ?? ''} />
-        {run?.error && (
-          <p className="problems" role="alert">
-            {run.error}
-          </p>
-        )}
         {filmstrip}
         {run?.retrieval ? (
           <RetrievalList
