@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadTestSet } from '../src/data/testSet';
@@ -59,13 +59,25 @@ async function reconstruction(page: Page) {
   return image;
 }
 
-/** Non-background pixels of the brain canvas: NiiVue drew the volumes. */
+/**
+ * Pixels of the brain canvas brighter than near-black, decoded: NiiVue drew the volumes. (Bytes of
+ * the compressed PNG, counted before, are bright for a black canvas too.)
+ */
 async function brainPixels(page: Page): Promise<number> {
   const png = await page.getByTestId('brain-canvas').screenshot();
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let count = 0;
-  // Count bright bytes in the PNG payload as a cheap "not all black" probe.
-  for (const byte of png.subarray(100)) if (byte > 64) count++;
+  for (let p = 0; p < info.width * info.height; p++) {
+    if (Math.max(data[3 * p]!, data[3 * p + 1]!, data[3 * p + 2]!) > 40) count++;
+  }
   return count;
+}
+
+/** The largest standard deviation of a channel of the reconstruction (0-255): 0 for a constant image. */
+async function pictureSpread(image: Locator): Promise<number> {
+  const png = (await image.getAttribute('src'))!.split(',')[1]!;
+  const { channels } = await sharp(Buffer.from(png, 'base64')).removeAlpha().stats();
+  return Math.max(...channels.map((c) => c.stdev));
 }
 
 test('decodes a trial on WASM: brain, reconstruction, retrieval with the seen image first, ablation', async ({
@@ -79,6 +91,8 @@ test('decodes a trial on WASM: brain, reconstruction, retrieval with the seen im
 
   const image = await reconstruction(page);
   await expect(image).toHaveAttribute('alt', new RegExp(`reconstruction of ${known.imageId}`));
+  // A black or flat picture (NaN outputs, a broken decoder) still has an alt text: look at it.
+  expect(await pictureSpread(image), 'spread of the reconstruction (0-255)').toBeGreaterThan(8);
   await expect(page.getByRole('img', { name: /^seen: / }).first()).toBeVisible();
 
   const resemblance = page.getByTestId('main-resemblance');
@@ -156,8 +170,11 @@ test('refuses broken model and dataset bundles with their messages and keeps wor
   page.context().on('request', (request) => {
     if (request.url().endsWith('.onnx')) fetched.push(request.url());
   });
-  await page.goto('./?engine=wasm');
+  // A shared link's model is the one shown (it used to give way to the default on the first render).
+  await page.goto('./?engine=wasm&model=models/mini-subj01-alone/');
   await reconstruction(page);
+  await expect(page.getByTestId('run-main')).toContainText('subject 01 trained on 1 session alone');
+  expect(new URL(page.url()).searchParams.get('model')).toBe('models/mini-subj01-alone/');
   // The listener sees the worker's downloads: the first visit fetched the model files.
   expect(fetched.length).toBeGreaterThanOrEqual(6);
   fetched.length = 0;
@@ -179,6 +196,21 @@ test('refuses broken model and dataset bundles with their messages and keeps wor
   await page.reload();
   await reconstruction(page);
   expect(fetched, 'model files fetched again after a reload').toEqual([]);
+});
+
+// A bundle may allow many slow steps (issue 16 found one at "step 443 of 1400000"): the person can stop it.
+test('cancels a running reconstruction, and the next one runs', async ({ page }) => {
+  // The most steps the shipped bundle allows, with guidance: seconds of work to cancel.
+  await page.goto(`./?engine=wasm&subject=subj01&image=${known.imageId}&steps=100,50&cfg=3&i2i=off`);
+  const cancel = page.getByTestId('main-cancel');
+  await expect(cancel).toBeVisible({ timeout: 60_000 });
+  await cancel.click();
+  const stage = page.getByTestId('run-main');
+  await expect(stage.locator('figcaption', { hasText: 'Reconstruction · cancelled' })).toBeVisible();
+  await expect(cancel).toHaveCount(0);
+  await expect(page.getByTestId('main-reconstruction')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Reconstruct', exact: true }).click();
+  await reconstruction(page);
 });
 
 test('measures in the browser what `npm run eval` measures, and exports it as CSV', async ({ page }) => {
