@@ -1,41 +1,65 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { FetchBundleSource } from './data/bundleSource';
-import { bundleFetcher } from './data/bundleFetcher';
+import { bundleOpener } from './data/bundleFetcher';
 import { readImageHeader } from './data/imageHeader';
-import { loadDataset, rejectLocation } from './state/datasetStore';
 import { DEMO_DATASET, DEMO_MODELS } from './demo';
+import { startInferenceWorker } from './inference/inferenceClient';
+import { createAppController } from './state/appController';
 import { resolveUrl } from './state/bundleKeys';
-import { loadModel, startEngine } from './state/pipelineActions';
-import { mirrorSelectionToUrl, selectionStore } from './state/selectionStore';
+import { AppContext, type App as AppState } from './state/hooks';
+import { createPipelineStore } from './state/pipelineStore';
+import { createSelectionStore, mirrorSelectionToUrl } from './state/selectionStore';
+import { createSettingsStore } from './state/settingsStore';
 import { datasetStore } from './state/useDataset';
 import { App } from './ui/App';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import './ui/app.css';
 
-// The engine starts while the dataset loads: both are on the way to the first reconstruction.
-void startEngine(selectionStore.getState().engine).catch(() => undefined);
-mirrorSelectionToUrl();
+const stores = {
+  dataset: datasetStore,
+  selection: createSelectionStore(window.location.search),
+  pipeline: createPipelineStore(),
+  settings: createSettingsStore(),
+};
+const controller = createAppController({
+  stores,
+  startWorker: startInferenceWorker,
+  baseUrl: document.baseURI,
+  bundles: bundleOpener,
+  decodeImage: readImageHeader,
+  listedModels: DEMO_MODELS,
+});
+const app: AppState = { stores, controller };
 
-const location = selectionStore.getState().dataset ?? DEMO_DATASET;
-let source: FetchBundleSource | null = null;
-try {
-  source = new FetchBundleSource(location, document.baseURI, bundleFetcher);
-} catch {
-  rejectLocation(datasetStore, location, 'is not a valid URL (from ?dataset=)');
-}
-if (source) {
-  void loadDataset(datasetStore, source, { decodeImage: readImageHeader });
+// The engine starts while the dataset loads: both are on the way to the first reconstruction.
+void controller.startEngine(stores.selection.getState().engine).catch(() => undefined);
+const stopMirroring = mirrorSelectionToUrl(stores.selection, window);
+
+// The page owns the controller for its whole life: the worker stops when the page is gone for good
+// (not when it only goes into the back-forward cache), and when Vite reloads this module in dev.
+const close = () => {
+  stopMirroring();
+  controller.dispose();
+};
+window.addEventListener('pagehide', (event) => {
+  if (!event.persisted) close();
+});
+import.meta.hot?.dispose(close);
+
+const opened = controller.openDataset(stores.selection.getState().dataset ?? DEMO_DATASET, '?dataset=');
+if (opened) {
   // The model the page will most likely show loads while the dataset is checked.
-  const { model, subject } = selectionStore.getState();
+  const { model, subject } = stores.selection.getState();
   const guess = model ?? (subject === null || subject === 'subj01' ? DEMO_MODELS[0] : null);
-  if (guess) void loadModel(resolveUrl(guess), source.name);
+  if (guess) void controller.loadModel(resolveUrl(guess), opened.source.name);
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ErrorBoundary>
-      <App />
+      <AppContext value={app}>
+        <App />
+      </AppContext>
     </ErrorBoundary>
   </StrictMode>,
 );

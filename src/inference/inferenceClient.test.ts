@@ -21,7 +21,7 @@ class FakeWorker {
 
 function client() {
   const worker = new FakeWorker();
-  return { worker, client: new InferenceClient(worker as unknown as Worker) };
+  return { worker, client: new InferenceClient(worker) };
 }
 
 describe('InferenceClient', () => {

@@ -9,9 +9,26 @@ import {
   type WorkerRequest,
 } from './protocol';
 
+/**
+ * What the client needs of its worker: a Worker in the app; in the tests, one end of a MessageChannel
+ * with a fake worker on the other.
+ */
+export interface WorkerPort {
+  postMessage(request: WorkerRequest): void;
+  onmessage: ((event: MessageEvent<WorkerMessage>) => void) | null;
+  /** The worker failed to start or threw outside a request: every pending request fails. */
+  onerror: ((event: ErrorEvent) => void) | null;
+  terminate(): void;
+}
+
 export interface PendingRequest<T> {
   id: number;
   promise: Promise<T>;
+}
+
+/** The app's inference worker (worker.ts), as a module worker; its name shows in the browser's tools. */
+export function startInferenceWorker(): WorkerPort {
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mindeye-inference' });
 }
 
 type DownloadProgress = Extract<Progress, { kind: 'download' }>;
@@ -24,15 +41,9 @@ export class InferenceClient {
   >();
   private readonly downloadListeners = new Set<(p: DownloadProgress) => void>();
 
-  constructor(private readonly worker: Worker) {
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(event.data);
+  constructor(private readonly worker: WorkerPort) {
+    worker.onmessage = (event) => this.receive(event.data);
     worker.onerror = (event) => this.rejectAll(`the inference worker failed: ${event.message || 'it could not start'}`);
-  }
-
-  static start(): InferenceClient {
-    return new InferenceClient(
-      new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mindeye-inference' }),
-    );
   }
 
   request<M extends Method>(

@@ -1,8 +1,7 @@
 // The pipeline concern: the inference engine, the model bundles loaded in it, the reconstructions
 // (a main one and a comparison), the retrieval results, the evaluation, and downloads in flight.
-// State only; pipelineActions.ts changes it.
-import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
+// State only, no React (hooks.ts is the bridge); the app controller (appController.ts) changes it.
+import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ModelJson } from '../data/modelSchema';
 import type { EvaluationResult, ReconstructResult, RetrievalMatch, TrialMatch } from '../inference/protocol';
 import type { WebEngineInfo } from '../inference/webEngine';
@@ -77,22 +76,25 @@ export interface PipelineState {
     error: string | null;
   } | null;
   evaluation: EvaluationState | null;
+  /** The voxel vector of the selected trial (silenced ROIs at 0), which the brain view paints. */
+  activity: { key: RunKey; voxels: Float32Array } | null;
   /** Files being downloaded (bytes so far, total when known); removed when complete. */
   downloads: Record<string, { loaded: number; total: number | null }>;
 }
 
-export const pipelineStore = createStore<PipelineState>()(() => ({
-  engine: { status: 'starting' },
-  catalog: {},
-  models: {},
-  runs: {},
-  trialMatches: null,
-  evaluation: null,
-  downloads: {},
-}));
+export type PipelineStore = StoreApi<PipelineState>;
 
-export function usePipeline<T>(selector: (state: PipelineState) => T): T {
-  return useStore(pipelineStore, selector);
+export function createPipelineStore(): PipelineStore {
+  return createStore<PipelineState>()(() => ({
+    engine: { status: 'starting' },
+    catalog: {},
+    models: {},
+    runs: {},
+    trialMatches: null,
+    evaluation: null,
+    activity: null,
+    downloads: {},
+  }));
 }
 
 export function sameRun(a: RunKey, b: RunKey): boolean {

@@ -1,7 +1,7 @@
 // The settings concern: how many samples to draw (best of N), how many retrieval results to show,
-// which ROIs to silence, and whether to show the image forming. Sampler steps live in the URL state.
-import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
+// which ROIs to silence, whether to show the image forming and whether every pick reconstructs.
+// Sampler steps live in the URL state. No React (hooks.ts is the bridge).
+import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export interface SettingsState {
   /** Samples per reconstruction; the best by retrieval similarity is shown ("best of N"). */
@@ -12,15 +12,12 @@ export interface SettingsState {
   silenced: number[];
   /** Show the reconstruction forming while the decoder denoises. */
   preview: boolean;
+  /** Reconstruct whenever the selection changes, not only on the button. */
+  autoRun: boolean;
 }
 
-export const settingsStore = createStore<SettingsState>()(() => ({
-  samples: 1,
-  k: 5,
-  silenced: [],
-  preview: true,
-}));
+export type SettingsStore = StoreApi<SettingsState>;
 
-export function useSettings<T>(selector: (state: SettingsState) => T): T {
-  return useStore(settingsStore, selector);
+export function createSettingsStore(): SettingsStore {
+  return createStore<SettingsState>()(() => ({ samples: 1, k: 5, silenced: [], preview: true, autoRun: true }));
 }

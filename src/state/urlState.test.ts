@@ -39,7 +39,7 @@ describe('URL state', () => {
     expect(parseUrlState('?seed=536870912').seed).toBe(0);
     expect(parseUrlState(`?seed=${MAX_SEED + 1}`).seed).toBe(0);
     expect(parseUrlState(`?seed=${MAX_SEED}`).seed).toBe(MAX_SEED);
-    // The decoder's noise seed of the last of 8 samples (pipelineActions.ts, pipeline.ts) still fits 32 bits.
+    // The decoder's noise seed of the last of 8 samples (appController.ts, pipeline.ts) still fits 32 bits.
     expect((MAX_SEED * 1000 + 7) * 2 + 1).toBeLessThan(2 ** 32);
   });
 });

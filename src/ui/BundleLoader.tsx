@@ -1,98 +1,36 @@
 import { useState, type FormEvent } from 'react';
-import { FetchBundleSource } from '../data/bundleSource';
-import { modelBundleFolders } from '../data/bundleOpener';
-import { bundleFetcher, bundleOpener } from '../data/bundleFetcher';
-import { filesOfPickedFolder, localBundleName, type LocalFiles } from '../data/localFolderSource';
-import { readImageHeader } from '../data/imageHeader';
-import { loadDataset, rejectLocation, type LoadedDataset } from '../state/datasetStore';
-import { addToCatalog } from '../state/pipelineActions';
-import { pipelineStore } from '../state/pipelineStore';
-import { select, selectionStore } from '../state/selectionStore';
-import { datasetStore } from '../state/useDataset';
+import { filesOfPickedFolder, localBundleName } from '../data/localFolderSource';
+import type { LoadedDataset } from '../state/datasetStore';
+import { useActions } from '../state/hooks';
 
 /** React does not know the non-standard folder attribute; Chromium, Firefox and Safari all read it. */
 const folderPicker = { webkitdirectory: '', multiple: true } as Record<string, unknown>;
-
-/** A single bundle's files placed in a parent folder, so its '../' paths resolve beside it. */
-function prefixed(folder: string, files: LocalFiles): LocalFiles {
-  return Object.fromEntries(Object.entries(files).map(([path, file]) => [`${folder}/${path}`, file]));
-}
 
 /**
  * Load another dataset or model bundle, by URL or from a folder on this computer. Each is validated
  * first; a bad one is listed with its problems and leaves the current one in use.
  */
 export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
+  const { switchDataset, addModelAt, addModelFolder } = useActions();
   const [modelProblems, setModelProblems] = useState<{ url: string; problems: string[] } | null>(null);
-
-  const openDataset = (location: string) => {
-    let source: FetchBundleSource;
-    try {
-      source = new FetchBundleSource(location, document.baseURI, bundleFetcher);
-    } catch {
-      rejectLocation(datasetStore, location, 'is not a valid URL');
-      return;
-    }
-    void loadDataset(datasetStore, source, { decodeImage: readImageHeader }).then(() => {
-      if (datasetStore.getState().status === 'ready')
-        select({ dataset: location, model: null, compare: null, subject: null, image: null });
-    });
-  };
 
   const openDatasetFolder = (list: FileList | null) => {
     if (!list || list.length === 0) return;
     const { folder, files } = filesOfPickedFolder(list);
-    const name = localBundleName(folder);
-    bundleOpener.register(name, files);
-    void loadDataset(datasetStore, bundleOpener.dataset(name), { decodeImage: readImageHeader }).then(() => {
-      // A picked folder cannot be shared by URL: the address bar goes back to the demo's.
-      if (datasetStore.getState().status === 'ready')
-        select({ dataset: null, model: null, compare: null, subject: null, image: null });
-    });
+    void switchDataset(localBundleName(folder), files);
   };
 
   const openModelFolder = async (list: FileList | null) => {
     if (!list || list.length === 0 || !loaded) return;
     const { folder, files } = filesOfPickedFolder(list);
-    // The folder is one bundle (model.json inside) or a folder of bundles (as public/models is).
-    const single = 'model.json' in files;
-    const root = localBundleName(single ? `${folder}-parent` : folder);
-    bundleOpener.register(root, single ? prefixed(folder, files) : files);
-    const bundles = single ? [folder] : modelBundleFolders(files);
-    if (bundles.length === 0) {
-      setModelProblems({ url: folder, problems: [`${folder}: has no model.json, nor folders with one`] });
-      return;
-    }
-    const all = await Promise.all(
-      bundles.map(async (bundle) => ({
-        key: `${root}${bundle}/`,
-        problems: await addToCatalog(`${root}${bundle}/`, loaded),
-      })),
-    );
-    const failed = all.filter((b) => b.problems.length > 0);
-    setModelProblems(failed.length > 0 ? { url: folder, problems: failed.flatMap((b) => b.problems) } : null);
-    // Show the first new bundle that decodes the current subject.
-    const { subject } = selectionStore.getState();
-    const catalog = pipelineStore.getState().catalog;
-    const usable = all.find(({ key }) => {
-      const entry = catalog[key];
-      return entry?.status === 'ready' && subject !== null && subject in entry.json.subjects;
-    });
-    if (usable) select({ model: usable.key });
+    const problems = await addModelFolder(folder, files);
+    setModelProblems(problems.length > 0 ? { url: folder, problems } : null);
   };
 
   const openModel = async (location: string) => {
     if (!loaded) return;
-    let url: string;
-    try {
-      url = new URL(location, document.baseURI).href;
-    } catch {
-      setModelProblems({ url: location, problems: [`${location}: is not a valid URL`] });
-      return;
-    }
-    const problems = await addToCatalog(url, loaded);
+    const { url, problems } = await addModelAt(location);
     setModelProblems(problems.length > 0 ? { url, problems } : null);
-    if (problems.length === 0) select({ model: url });
   };
 
   return (
@@ -102,7 +40,7 @@ export function BundleLoader({ loaded }: { loaded: LoadedDataset | null }) {
         label="Dataset bundle URL"
         button="Open dataset"
         placeholder="https://…/my-dataset/"
-        onOpen={openDataset}
+        onOpen={(location) => void switchDataset(location)}
       />
       <UrlForm
         label="Model bundle URL"

@@ -1,9 +1,6 @@
 import type { ModelJson } from '../data/modelSchema';
 import type { LoadedDataset } from '../state/datasetStore';
-import { reconstruct } from '../state/pipelineActions';
-import { usePipeline } from '../state/pipelineStore';
-import { useSelection } from '../state/selectionStore';
-import { useSettings } from '../state/settingsStore';
+import { useActions, usePipeline, useSelection, useSettings } from '../state/hooks';
 import { TensorImage } from './TensorImage';
 
 interface Props {
@@ -15,6 +12,7 @@ interface Props {
 
 /** The same image decoded from every subject that saw it (mean of repeats), each with its first model. */
 export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Props) {
+  const { reconstruct } = useActions();
   const runs = usePipeline((s) => s.runs);
   const seed = useSelection((s) => s.seed);
   const silenced = useSettings((s) => s.silenced);

@@ -1,5 +1,5 @@
 import { clearBundleCache } from '../data/cachedFetch';
-import { usePipeline } from '../state/pipelineStore';
+import { usePipeline } from '../state/hooks';
 
 /** Which engine decodes (and why not WebGPU, when not), and the downloads in flight. */
 export function EngineStatus() {

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { METRIC_COLUMNS, metricCell, metricsCsv } from '../metrics/table';
-import { cancelEvaluation, startEvaluation } from '../state/pipelineActions';
-import { usePipeline } from '../state/pipelineStore';
+import { useActions, usePipeline } from '../state/hooks';
 
 interface Props {
   modelUrl: string;
@@ -14,6 +13,7 @@ interface Props {
  * `npm run eval` (seed 0, batches of 8, the bundle's sampler settings), with progress and cancel.
  */
 export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
+  const { startEvaluation, cancelEvaluation } = useActions();
   const evaluation = usePipeline((s) => s.evaluation);
   const [limit, setLimit] = useState<number | null>(null);
   const current = evaluation?.modelUrl === modelUrl && evaluation.subject === subject ? evaluation : null;

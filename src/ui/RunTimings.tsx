@@ -1,4 +1,5 @@
-import { usePipeline, type Slot } from '../state/pipelineStore';
+import { usePipeline } from '../state/hooks';
+import type { Slot } from '../state/pipelineStore';
 
 /** How long each stage of a slot's last reconstruction took, for the page's info footer. */
 export function RunTimings({ slot, label }: { slot: Slot; label: string }) {

@@ -1,10 +1,8 @@
 import type { DatasetJson } from '../data/datasetSchema';
 import { defaultSettings } from '../inference/pipeline';
-import { startEngine } from '../state/pipelineActions';
+import { useActions, useSelection, useSettings } from '../state/hooks';
 import type { ModelState } from '../state/pipelineStore';
-import { select, useSelection } from '../state/selectionStore';
 import { MAX_SEED } from '../state/urlState';
-import { settingsStore, useSettings } from '../state/settingsStore';
 
 interface Props {
   dataset: DatasetJson;
@@ -15,6 +13,7 @@ interface Props {
 
 /** Sampling within the bundle's limits, best of N, retrieval size, ROI ablation, and the engine. */
 export function SettingsPanel({ dataset, subject, models }: Props) {
+  const { select, changeSettings, chooseEngine } = useActions();
   const sampler = useSelection((s) => s.sampler);
   const samples = useSettings((s) => s.samples);
   const k = useSettings((s) => s.k);
@@ -33,7 +32,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
     if (current) select({ sampler: { ...current, ...change } });
   };
   const toggleRoi = (label: number, off: boolean) =>
-    settingsStore.setState({
+    changeSettings({
       silenced: off ? [...silenced, label].sort((a, b) => a - b) : silenced.filter((l) => l !== label),
     });
 
@@ -47,7 +46,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
           value={samples}
           min={1}
           max={8}
-          onChange={(value) => settingsStore.setState({ samples: value })}
+          onChange={(value) => changeSettings({ samples: value })}
         />
         {json && current && (
           <>
@@ -105,13 +104,13 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
           value={k}
           min={1}
           max={20}
-          onChange={(value) => settingsStore.setState({ k: value })}
+          onChange={(value) => changeSettings({ k: value })}
         />
         <label>
           <input
             type="checkbox"
             checked={preview}
-            onChange={(e) => settingsStore.setState({ preview: e.target.checked })}
+            onChange={(e) => changeSettings({ preview: e.target.checked })}
           />{' '}
           show the image forming
         </label>
@@ -135,11 +134,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
           Engine{' '}
           <select
             value={engineChoice}
-            onChange={(e) => {
-              const choice = e.target.value as 'auto' | 'webgpu' | 'wasm';
-              select({ engine: choice });
-              void startEngine(choice).catch(() => undefined);
-            }}
+            onChange={(e) => chooseEngine(e.target.value as 'auto' | 'webgpu' | 'wasm')}
           >
             <option value="auto">WebGPU when available, else WASM</option>
             <option value="webgpu">WebGPU</option>

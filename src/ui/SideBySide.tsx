@@ -1,8 +1,7 @@
 import type { ModelJson } from '../data/modelSchema';
 import type { ImageJson } from '../data/datasetSchema';
-import { cancelRun } from '../state/pipelineActions';
 import type { RunState } from '../state/pipelineStore';
-import { select } from '../state/selectionStore';
+import { useActions } from '../state/hooks';
 import { ExportPng } from './ExportPng';
 import { RankLine, ReconstructionTile, SeenTile } from './ResultTiles';
 import { SimulatedBadge } from './SimulatedChip';
@@ -20,6 +19,7 @@ interface Props {
 
 /** Two models on the same trial, side by side: the seen image once, both reconstructions and their ranks. */
 export function SideBySide({ image, urlOf, synthetic, main, compare, choices }: Props) {
+  const { select, cancelRun } = useActions();
   const runs = [main.run, compare?.run].filter((r) => r !== undefined);
   return (
     <section className="side-by-side" aria-labelledby="side-by-side-title">

@@ -4,7 +4,7 @@
 import type { ReactNode } from 'react';
 import type { DatasetJson } from '../data/datasetSchema';
 import { noTestDataReason } from '../data/testSet';
-import { cancelRun } from '../state/pipelineActions';
+import { useActions } from '../state/hooks';
 import type { ModelState, RunState } from '../state/pipelineStore';
 import {
   LowLevelTile,
@@ -34,6 +34,7 @@ interface Props {
 }
 
 export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
+  const { cancelRun } = useActions();
   const image = dataset.images[run?.key.imageIndex ?? imageIndex];
   const result = run?.result;
   // A valid bundle may hold no trial to decode: the empty pickers above say nothing of why.

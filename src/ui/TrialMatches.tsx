@@ -1,6 +1,5 @@
 import type { DatasetJson } from '../data/datasetSchema';
-import { usePipeline } from '../state/pipelineStore';
-import { useSettings } from '../state/settingsStore';
+import { usePipeline, useSettings } from '../state/hooks';
 
 interface Props {
   dataset: DatasetJson;

@@ -1,20 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ModelJson } from '../data/modelSchema';
 import { subjectsWithTestData } from '../data/testSet';
-import type { LoadedDataset } from '../state/datasetStore';
-import { DEMO_MODELS } from '../demo';
 import { resolveUrl } from '../state/bundleKeys';
-import {
-  addToCatalog,
-  findTrials,
-  reconstruct,
-  releaseModelsExcept,
-  runVoxels,
-  useDatasetForInference,
-} from '../state/pipelineActions';
-import { usePipeline, type RunKey } from '../state/pipelineStore';
-import { select, useSelection } from '../state/selectionStore';
-import { useSettings } from '../state/settingsStore';
+import type { LoadedDataset } from '../state/datasetStore';
+import { useActions, usePipeline, useSelection, useSettings } from '../state/hooks';
+import { imageIndexOf, modelsFor, repeatsOf, runKeys } from '../state/selectionRules';
 import { BrainPanel } from './BrainPanel';
 import { CompareSubjects } from './CompareSubjects';
 import { Filmstrip } from './Filmstrip';
@@ -28,14 +18,15 @@ import { TrialMatches } from './TrialMatches';
 export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const { dataset, source } = loaded;
   const urlOf = (path: string) => source.url(path);
+  const { select, changeSettings, reconstructSelection, findTrials } = useActions();
   const selection = useSelection((s) => s);
   const catalog = usePipeline((s) => s.catalog);
   const models = usePipeline((s) => s.models);
   const runs = usePipeline((s) => s.runs);
+  const activity = usePipeline((s) => s.activity);
   const silenced = useSettings((s) => s.silenced);
   const samples = useSettings((s) => s.samples);
-  const [activity, setActivity] = useState<Float32Array | null>(null);
-  const [autoRun, setAutoRun] = useState(true);
+  const autoRun = useSettings((s) => s.autoRun);
   const [category, setCategory] = useState<string | null>(null);
   // NiiVue's first render is heavy on a CPU-only machine: it waits for the first reconstruction.
   const [brainShown, setBrainShown] = useState(false);
@@ -46,101 +37,16 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
     return () => clearTimeout(fallback);
   }, [mainStatus]);
 
-  useEffect(() => {
-    useDatasetForInference(loaded);
-    const urls = [
-      ...DEMO_MODELS,
-      ...(selection.model ? [selection.model] : []),
-      ...(selection.compare ? [selection.compare] : []),
-    ];
-    for (const url of new Set(urls.map(resolveUrl))) void addToCatalog(url, loaded);
-    // Only when the dataset changes: the URL's models are read once, at load.
-  }, [loaded]);
-
+  // What to decode is settled (defaults) and run by the controller; here it is only read.
   const subjects = useMemo(() => subjectsWithTestData(dataset), [dataset]);
-  const modelsOf = (subject: string | null) =>
-    Object.entries(catalog).flatMap(([url, entry]) =>
-      entry.status === 'ready' && subject && subject in entry.json.subjects ? [{ url, json: entry.json }] : [],
-    );
+  const modelsOf = (subject: string | null) => modelsFor(catalog, subject);
   const subjectModels = modelsOf(selection.subject);
   const modelUrl = selection.model ? resolveUrl(selection.model) : null;
   const compareUrl = selection.compare ? resolveUrl(selection.compare) : null;
-  const imageIndex = selection.image ? dataset.images.findIndex((im) => im.id === selection.image) : -1;
-  const repeats =
-    selection.subject && imageIndex >= 0 ? (dataset.images[imageIndex]?.trials?.[selection.subject]?.length ?? 0) : 0;
+  const imageIndex = imageIndexOf(dataset, selection.image);
+  const repeats = repeatsOf(dataset, selection.subject, imageIndex);
+  const key = runKeys(selection, { silenced, samples }, dataset, catalog, resolveUrl).main;
 
-  // Defaults, so the page decodes something without a click: the first subject with a model, that
-  // model, the first test image it saw.
-  useEffect(() => {
-    // Wait for every listed bundle, so the default is the first listed model, not the fastest to answer.
-    if (Object.values(catalog).some((e) => e.status === 'loading')) return;
-    // On the first render the catalog is still empty: ?model= would be dropped for the default.
-    if (modelUrl && !catalog[modelUrl]) return;
-    const subject =
-      selection.subject && subjects.includes(selection.subject)
-        ? selection.subject
-        : (subjects.find((s) => modelsOf(s).length > 0) ?? subjects[0] ?? null);
-    const choices = modelsOf(subject);
-    const model = modelUrl && choices.some((c) => c.url === modelUrl) ? selection.model : (choices[0]?.url ?? null);
-    const image =
-      imageIndex >= 0 && subject && (dataset.images[imageIndex]?.trials?.[subject]?.length ?? 0) > 0
-        ? selection.image
-        : (dataset.images.find((im) => im.split === 'test' && subject && (im.trials?.[subject]?.length ?? 0) > 0)?.id ??
-          null);
-    const trial = selection.trial !== 'average' && selection.trial >= repeats ? 'average' : selection.trial;
-    if (
-      subject !== selection.subject ||
-      model !== selection.model ||
-      image !== selection.image ||
-      trial !== selection.trial
-    )
-      select({ subject, model, image, trial });
-  }, [catalog, selection.subject, selection.model, selection.image, selection.trial, subjects, dataset]);
-
-  const key: RunKey | null =
-    modelUrl && selection.subject && imageIndex >= 0 && catalog[modelUrl]?.status === 'ready'
-      ? {
-          modelUrl,
-          subject: selection.subject,
-          imageIndex,
-          trial: selection.trial,
-          silenced,
-          seed: selection.seed,
-          samples,
-        }
-      : null;
-  const keyText = key ? JSON.stringify(key) : '';
-  const compareKey =
-    key && compareUrl && catalog[compareUrl]?.status === 'ready' ? { ...key, modelUrl: compareUrl } : null;
-
-  useEffect(() => {
-    if (!key || !autoRun) return;
-    void reconstruct('main', key, loaded);
-    if (compareKey) void reconstruct('compare', compareKey, loaded);
-    // keyText stands for key; compare follows the main run.
-  }, [keyText, compareUrl, autoRun]);
-
-  useEffect(() => {
-    if (!key) return setActivity(null);
-    let live = true;
-    runVoxels(loaded, key).then(
-      (voxels) => live && setActivity(voxels),
-      () => live && setActivity(null),
-    );
-    return () => {
-      live = false;
-    };
-  }, [keyText]);
-
-  useEffect(() => {
-    if (modelUrl) releaseModelsExcept([modelUrl, ...(compareUrl ? [compareUrl] : [])]);
-  }, [modelUrl, compareUrl]);
-
-  const runNow = () => {
-    if (!key) return;
-    void reconstruct('main', key, loaded);
-    if (compareKey) void reconstruct('compare', compareKey, loaded);
-  };
   const modelName = (url: string | null) => {
     const entry = url ? catalog[url] : undefined;
     return entry?.status === 'ready' ? entry.json.name : (url ?? '');
@@ -187,11 +93,12 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
           ))}
         </select>
       </label>
-      <button type="button" className="primary" onClick={runNow} disabled={!key}>
+      <button type="button" className="primary" onClick={reconstructSelection} disabled={!key}>
         Reconstruct
       </button>
       <label>
-        <input type="checkbox" checked={autoRun} onChange={(e) => setAutoRun(e.target.checked)} /> on every pick
+        <input type="checkbox" checked={autoRun} onChange={(e) => changeSettings({ autoRun: e.target.checked })} /> on
+        every pick
       </label>
     </div>
   );
@@ -224,7 +131,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
               source={source}
               dataset={dataset}
               subjectId={selection.subject}
-              activity={activity}
+              activity={activity?.voxels ?? null}
               activityLabel={activityLabel}
               stimulusUrl={image ? urlOf(image.file) : null}
               active={brainShown}
