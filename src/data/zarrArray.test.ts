@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { BETAS, TinyBundle } from '../testing/tinyBundle';
@@ -110,7 +111,7 @@ describe('rows as the app and the evaluation read them (issue 16, finding 8)', (
   });
 });
 
-describe('the values one read decodes, held to LIMITS.zarrChunkValues (issue 16, limits)', () => {
+describe('what one read of a Zarr array may decode (issue 16, limits)', () => {
   let fresh: TinyBundle;
   beforeEach(async () => {
     fresh = await TinyBundle.create();
@@ -140,5 +141,22 @@ describe('the values one read decodes, held to LIMITS.zarrChunkValues (issue 16,
       /^x\.zarr\/\.zarray: chunks \[8388608, 4\] hold 33,554,432 values each, more than the limit of 16,777,216 values \(LIMITS\.zarrChunkValues, src\/data\/limits\.ts\)/,
     );
     expect(asked).toEqual(['x.zarr/.zarray']);
+  });
+
+  it('stops inflating a chunk past the bytes .zarray declares for it, naming the chunk', async () => {
+    await fresh.writeZarr('x.zarr', {
+      shape: [6, 4],
+      chunkRows: 2,
+      dtype: 'float32',
+      compressor: 'zlib',
+      value: () => 1,
+    });
+    // 1 KB of zlib that inflates to 1 MiB, where a chunk [2, 4] of float32 holds 32 bytes.
+    await fresh.write('x.zarr/1.0', deflateSync(new Uint8Array(2 ** 20)));
+    const reader = await openRowReader(new FsBundleSource(fresh.dir), 'x.zarr');
+    await expect(reader.read(0)).resolves.toEqual(Float32Array.of(1, 1, 1, 1));
+    await expect(reader.read(2)).rejects.toThrow(
+      /^x\.zarr\/1\.0: inflates to more than the 32 bytes a chunk \[2, 4\] of "<f4" holds$/,
+    );
   });
 });

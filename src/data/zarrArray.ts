@@ -6,6 +6,7 @@
 import * as zarr from 'zarrita';
 import { BundleReadError, errorText, type BundleSource } from './bundleSource';
 import { LIMITS, limitText } from './limits';
+import { concatBytes } from './responseBytes';
 
 /** Something wrong with a Zarr file (`.zarray` or a chunk); the message starts with its path. */
 export class ZarrFormatError extends Error {
@@ -43,17 +44,69 @@ function storeFile(folder: string, key: string): string {
 /**
  * A zarrita store over the files of one array folder of a bundle. `.zarray` is checked (parseZarray)
  * before zarrita reads it. Betas and encodings are dense, so a missing chunk is an error naming the
- * file (a writer that stopped early), never Zarr's fill value.
+ * file (a writer that stopped early), never Zarr's fill value. Compressed chunks are inflated here,
+ * stopping at the size `.zarray` declares for a chunk (zarrita would inflate a few KB of zeros into
+ * gigabytes), and zarrita is shown `.zarray` without its compressor so that it does not inflate
+ * them again.
  */
 export function bundleZarrStore(source: BundleSource, folder: string): zarr.AsyncReadable {
+  let inflate: { format: 'deflate' | 'gzip'; bytes: number; chunk: string } | null = null;
   return {
     async get(key, options) {
       const file = storeFile(folder, key);
       const bytes = await source.read(file, options);
-      if (file.endsWith('/.zarray')) parseZarray(bytes, file);
-      return bytes;
+      if (!file.endsWith('/.zarray')) return inflate ? inflateChunk(bytes, file, inflate) : bytes;
+      const info = parseZarray(bytes, file);
+      // Another compressor is refused by formatProblems before zarrita opens the array.
+      if (info.compressor !== 'zlib' && info.compressor !== 'gzip') return bytes;
+      // An item size that does not parse (a dtype refused before opening, too) takes float64's 8.
+      const itemBytes = Number(info.zarrDtype.slice(2)) || 8;
+      inflate = {
+        format: info.compressor === 'zlib' ? 'deflate' : 'gzip',
+        bytes: info.chunks.reduce((product, n) => product * n, itemBytes),
+        chunk: `[${info.chunks.join(', ')}] of "${info.zarrDtype}"`,
+      };
+      const meta = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+      return new TextEncoder().encode(JSON.stringify({ ...meta, compressor: null }));
     },
   };
+}
+
+/** A chunk inflated, or a ZarrFormatError naming it once it holds more than a chunk's bytes. */
+async function inflateChunk(
+  bytes: Uint8Array,
+  file: string,
+  inflate: { format: 'deflate' | 'gzip'; bytes: number; chunk: string },
+): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream(inflate.format));
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        throw new ZarrFormatError(file, `could not be decoded (corrupt?): ${errorText(error)}`);
+      }
+      if (result.done) break;
+      total += result.value.length;
+      if (total > inflate.bytes) {
+        throw new ZarrFormatError(
+          file,
+          `inflates to more than the ${inflate.bytes.toLocaleString('en-US')} bytes a chunk ${inflate.chunk} holds`,
+        );
+      }
+      parts.push(result.value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return concatBytes(parts, total);
 }
 
 /** What `.zarray` declares, with its dtype named the way dataset.json names dtypes. */
