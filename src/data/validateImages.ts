@@ -5,10 +5,7 @@ import type { DatasetJson } from './datasetSchema';
 import type { ImageDecoder } from './imageDecoder';
 import { imageHeaderSize } from './imageHeader';
 import { LIMITS, limitText } from './limits';
-import { mapConcurrently, readBundleFile, type ImageSizeCount, type Problem } from './validation';
-
-/** Enough requests in flight to hide HTTP latency, few enough not to flood a small static server. */
-const CONCURRENT_READS = 8;
+import { CONCURRENT_READS, mapConcurrently, readBundleFile, type ImageSizeCount, type Problem } from './validation';
 
 export async function validateImages(
   source: BundleSource,

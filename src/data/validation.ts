@@ -13,7 +13,10 @@ export interface Problem {
  * Problems as the lines every report shows, `<file>: <message>`; the CLI passes `escape` to keep a
  * hostile bundle's control characters out of the terminal.
  */
-export function problemLines(problems: readonly Problem[], escape: (text: string) => string = (text) => text): string[] {
+export function problemLines(
+  problems: readonly Problem[],
+  escape: (text: string) => string = (text) => text,
+): string[] {
   return problems.map(({ file, message }) => `${escape(file)}: ${escape(message)}`);
 }
 

@@ -32,12 +32,28 @@ async function decodeImage(bytes: Uint8Array, file: string) {
   } catch (error) {
     throw new Error(`${file}: not a decodable image (${errorText(error)})`);
   }
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d')!;
+  const { width, height } = bitmap;
+  const context = canvasOfSize(width, height);
+  context.clearRect(0, 0, width, height);
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
-  return { data, width, height, channels: 4 as const };
+  return { data: context.getImageData(0, 0, width, height).data, width, height, channels: 4 as const };
+}
+
+/**
+ * One canvas per image size, kept: the gallery decodes hundreds of same-sized images, and
+ * `willReadFrequently` keeps the pixels in memory (a GPU canvas would be read back for each).
+ * drawImage and getImageData run together, without an await, so concurrent decodes can share it.
+ */
+const canvases = new Map<string, OffscreenCanvasRenderingContext2D>();
+function canvasOfSize(width: number, height: number): OffscreenCanvasRenderingContext2D {
+  const key = `${width}x${height}`;
+  let context = canvases.get(key);
+  if (!context) {
+    context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
+    canvases.set(key, context);
+  }
+  return context;
 }
 
 /** The reference network's ONNX file, from the app's own origin (Cache Storage after the first time). */

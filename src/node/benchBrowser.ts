@@ -82,6 +82,7 @@ export interface BrowserBenchResult {
 
 const RESULT = '[data-testid=main-reconstruction]';
 const TIMINGS = '[data-testid=main-timings]';
+const RANK = '[data-testid=main-resemblance]';
 const RETRIEVAL = '[data-testid=main-retrieval-status]';
 
 export async function benchBrowserEngine(browser: Browser, options: BrowserBenchOptions): Promise<BrowserBenchResult> {
@@ -167,7 +168,6 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
       log(`first reconstruction ${result.firstReconstructionMs.toFixed(0)} ms (${result.engineText})`);
       // A run that takes far longer than the first one (which also loaded everything) is stuck.
       timeout = Math.min(timeout, Math.max(60_000, 4 * first));
-      result.milestones = await readMilestones(page);
       await phase('first result', async () => {
         const shown = await readResult(page);
         result.firstRun = { stages: shown.timings, wallMs: shown.wallMs };
@@ -175,7 +175,10 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
         queryTimes.push(await readQueryMs(page, timeout));
         const title = await page.locator('#main-retrieval-title').textContent();
         result.retrievalGallery = Number(/of (\d+) test images/.exec(title ?? '')?.[1]) || null;
+        await page.locator(RANK).waitFor({ state: 'visible', timeout });
       });
+      // After the retrieval list and the rank, so that their milestones are in.
+      result.milestones = await readMilestones(page);
       await sampleHeap('after the first reconstruction');
 
       const reconstructButton = page.getByRole('button', { name: 'Reconstruct', exact: true });
@@ -227,6 +230,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
         await page.reload();
         await page.locator(RESULT).waitFor({ state: 'visible', timeout });
         const ms = performance.now() - start;
+        await page.locator(RANK).waitFor({ state: 'visible', timeout });
         result.onnxRequests.reload = onnx;
         return {
           firstReconstructionMs: round(ms),
@@ -254,6 +258,10 @@ export interface Milestones {
   /** The first live-preview image. */
   firstPreview?: number;
   firstReconstruction?: number;
+  /** The top-k retrieval list of the first reconstruction. */
+  retrievalShown?: number;
+  /** The rank of the seen image among the test images (by the reconstruction). */
+  rankShown?: number;
 }
 
 /** Runs in the page before its scripts (page.addInitScript), on every navigation. */
@@ -264,6 +272,8 @@ function recordMilestones(): void {
     datasetShown: 'table.subjects',
     firstPreview: '[data-testid=main-preview]',
     firstReconstruction: '[data-testid=main-reconstruction]',
+    retrievalShown: '[data-testid=main-retrieval] li',
+    rankShown: '[data-testid=main-resemblance]',
   };
   const observer = new MutationObserver(() => {
     const now = performance.now();
@@ -271,7 +281,7 @@ function recordMilestones(): void {
       if (!(name in marks) && document.querySelector(selector)) marks[name] = Math.round(now);
     const engine = document.querySelector('[data-testid=engine]')?.textContent ?? '';
     if (!('engineReady' in marks) && engine.trim().startsWith('Engine:')) marks.engineReady = Math.round(now);
-    if (Object.keys(marks).length === 4) observer.disconnect();
+    if (Object.keys(marks).length === Object.keys(selectors).length + 1) observer.disconnect();
   });
   observer.observe(document, { subtree: true, childList: true, characterData: true });
 }

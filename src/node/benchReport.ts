@@ -198,7 +198,7 @@ function browserSection(engine: string, result: BrowserBenchResult | Failed): st
   );
   const marks = (m: BrowserBenchResult['milestones']) =>
     m
-      ? `dataset shown ${ms(m.datasetShown)}, engine ready ${ms(m.engineReady)}, first preview ${ms(m.firstPreview)}, image ${ms(m.firstReconstruction)}`
+      ? `dataset shown ${ms(m.datasetShown)}, engine ready ${ms(m.engineReady)}, first preview ${ms(m.firstPreview)}, image ${ms(m.firstReconstruction)}, retrieval ${ms(m.retrievalShown)}, rank ${ms(m.rankShown)}`
       : '—';
   lines.push(
     `    ms since navigation: ${marks(result.milestones)}; after a reload: ${marks(result.reload?.milestones ?? null)}`,
