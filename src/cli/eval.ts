@@ -105,7 +105,8 @@ const ids = (values: readonly string[]) => values.map(printable).join(', ');
 async function readDataset(source: BundleSource): Promise<DatasetJson> {
   const problems: Problem[] = [];
   const dataset = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
-  if (!dataset) throw new InputError(`dataset ${printable(source.name)} cannot be used:\n${indentedProblems(problems)}`);
+  if (!dataset)
+    throw new InputError(`dataset ${printable(source.name)} cannot be used:\n${indentedProblems(problems)}`);
   return dataset;
 }
 

@@ -61,7 +61,8 @@ export class InferenceClient {
 
   /** Stops a running or queued request; it rejects with the message "cancelled". */
   cancel(id: number): void {
-    this.request('cancel', { target: id });
+    // The answer that matters is the target's; a cancel cut off by a restart has nothing to report.
+    this.request('cancel', { target: id }).promise.catch(() => undefined);
   }
 
   onDownload(listener: (progress: DownloadProgress) => void): () => void {

@@ -64,7 +64,14 @@ function prefixed(folder: string, files: LocalFiles): LocalFiles {
 
 const NO_SELECTION: Partial<SelectionState> = { model: null, compare: null, subject: null, image: null };
 
-export function createAppController({ stores, startWorker, baseUrl, bundles, decodeImage, listedModels }: ControllerDeps) {
+export function createAppController({
+  stores,
+  startWorker,
+  baseUrl,
+  bundles,
+  decodeImage,
+  listedModels,
+}: ControllerDeps) {
   const { pipeline, selection, settings } = stores;
   const resolve = (url: string) => resolveUrl(url, baseUrl);
   let client: InferenceClient | null = null;
@@ -85,11 +92,17 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
     return client;
   }
 
+  /** Whether the slot still shows this run: a newer run in the slot owns it from its start. */
+  function owns(slot: Slot, key: RunKey): boolean {
+    const run = pipeline.getState().runs[slot];
+    return run !== undefined && sameRun(run.key, key);
+  }
+
+  /** Changes the slot's run if it is still this one: answers for an older run are dropped. */
   function setRun(slot: Slot, key: RunKey, change: Partial<RunState>): void {
     const run = pipeline.getState().runs[slot];
-    // A newer run in this slot owns it: answers for an older one are dropped.
-    if (!run || !sameRun(run.key, key)) return;
-    pipeline.setState((s) => ({ runs: { ...s.runs, [slot]: { ...run, ...change } } }));
+    if (run && sameRun(run.key, key))
+      pipeline.setState((s) => ({ runs: { ...s.runs, [slot]: { ...run, ...change } } }));
   }
 
   /** Starts (or restarts, on another backend) the worker's engine; loaded models are loaded again. */
@@ -276,14 +289,15 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
           if (p.kind === 'step') setRun(slot, key, { step: p.step, steps: p.steps, preview: p.image ?? null });
         },
       );
-      const latest = pipeline.getState().runs[slot];
       // A newer run in the slot, or Cancel, came while this one loaded its model or read its voxels:
       // either found nothing to cancel then.
-      if (!latest || !sameRun(latest.key, key) || latest.status === 'cancelled') owner.cancel(request.id);
+      if (!owns(slot, key) || pipeline.getState().runs[slot]?.status === 'cancelled') owner.cancel(request.id);
       else runRequests.set(slot, request.id);
       const result = await request.promise.finally(() => {
         if (runRequests.get(slot) === request.id) runRequests.delete(slot);
       });
+      // A result that came though a newer run took the slot is dropped, and nothing more is asked for it.
+      if (!owns(slot, key)) return;
       setRun(slot, key, { status: 'done', result, wallMs: performance.now() - started });
       const retrieval = await owner.request('retrieve', { modelUrl: key.modelUrl, vector: result.retrieval, k })
         .promise;
@@ -317,7 +331,13 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
   function reconstructSelection(): void {
     const dataset = stores.dataset.getState().loaded;
     if (!dataset) return;
-    const keys = runKeys(selection.getState(), settings.getState(), dataset.dataset, pipeline.getState().catalog, resolve);
+    const keys = runKeys(
+      selection.getState(),
+      settings.getState(),
+      dataset.dataset,
+      pipeline.getState().catalog,
+      resolve,
+    );
     if (keys.main) void reconstruct('main', keys.main, dataset);
     if (keys.compare) void reconstruct('compare', keys.compare, dataset);
   }
@@ -351,7 +371,15 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
       if (evaluation?.requestId === pending.id) pipeline.setState({ evaluation: { ...evaluation, ...change } });
     };
     pipeline.setState({
-      evaluation: { modelUrl, subject, status: 'running', progress: null, result: null, error: null, requestId: pending.id },
+      evaluation: {
+        modelUrl,
+        subject,
+        status: 'running',
+        progress: null,
+        result: null,
+        error: null,
+        requestId: pending.id,
+      },
     });
     try {
       update({ status: 'done', result: await pending.promise });
@@ -385,7 +413,8 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
     pipeline.setState((s) => ({
       catalog: {
         ...s.catalog,
-        [modelUrl]: model && lines.length === 0 ? { status: 'ready', json: model } : { status: 'failed', problems: lines },
+        [modelUrl]:
+          model && lines.length === 0 ? { status: 'ready', json: model } : { status: 'failed', problems: lines },
       },
     }));
     return lines;
@@ -445,9 +474,13 @@ export function createAppController({ stores, startWorker, baseUrl, bundles, dec
     const root = localBundleName(single ? `${folder}-parent` : folder);
     bundles.register(root, single ? prefixed(folder, files) : files);
     const folders = single ? [folder] : modelBundleFolders(files);
-    if (folders.length === 0) return problemLines([{ file: folder, message: 'has no model.json, nor folders with one' }]);
+    if (folders.length === 0)
+      return problemLines([{ file: folder, message: 'has no model.json, nor folders with one' }]);
     const all = await Promise.all(
-      folders.map(async (bundle) => ({ key: `${root}${bundle}/`, problems: await addToCatalog(`${root}${bundle}/`, dataset) })),
+      folders.map(async (bundle) => ({
+        key: `${root}${bundle}/`,
+        problems: await addToCatalog(`${root}${bundle}/`, dataset),
+      })),
     );
     const { subject } = selection.getState();
     const { catalog } = pipeline.getState();

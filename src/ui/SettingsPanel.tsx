@@ -107,11 +107,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
           onChange={(value) => changeSettings({ k: value })}
         />
         <label>
-          <input
-            type="checkbox"
-            checked={preview}
-            onChange={(e) => changeSettings({ preview: e.target.checked })}
-          />{' '}
+          <input type="checkbox" checked={preview} onChange={(e) => changeSettings({ preview: e.target.checked })} />{' '}
           show the image forming
         </label>
       </div>
@@ -132,10 +128,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
       <div className="settings-row">
         <label>
           Engine{' '}
-          <select
-            value={engineChoice}
-            onChange={(e) => chooseEngine(e.target.value as 'auto' | 'webgpu' | 'wasm')}
-          >
+          <select value={engineChoice} onChange={(e) => chooseEngine(e.target.value as 'auto' | 'webgpu' | 'wasm')}>
             <option value="auto">WebGPU when available, else WASM</option>
             <option value="webgpu">WebGPU</option>
             <option value="wasm">WASM</option>
