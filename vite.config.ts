@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
-import { REFERENCE_NET } from './src/metrics/referenceNet.ts';
+import { REFERENCE_NET } from './src/evaluation/referenceNet.ts';
 import { referenceNetLicense, referenceNetOnnx } from './src/node/referenceNet.ts';
 
 // Cross-origin isolation (COOP + COEP) lets onnxruntime-web use WASM threads (SharedArrayBuffer);
@@ -12,7 +12,7 @@ const crossOriginIsolation = {
 };
 
 /**
- * The evaluation's reference network (src/metrics/referenceNet.ts): converted from the installed npm
+ * The evaluation's reference network (src/evaluation/referenceNet.ts): converted from the installed npm
  * package's weights into an ONNX file of the built app (dist/reference/, with the package's licence),
  * and served from memory by the dev server. It is not committed: the package is its source.
  */

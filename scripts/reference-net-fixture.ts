@@ -1,13 +1,13 @@
-// Writes src/metrics/fixtures/mobilenetv2-tfjs.json: what TensorFlow.js itself computes with
+// Writes src/evaluation/fixtures/mobilenetv2-tfjs.json: what TensorFlow.js itself computes with
 // nsfwjs's MobileNetV2 (the package's own runtime and weights) on a fixed image, for the parity test
-// of our ONNX conversion (src/metrics/referenceNet.test.ts). TensorFlow.js is not a dependency of this
+// of our ONNX conversion (src/node/referenceNet.test.ts). TensorFlow.js is not a dependency of this
 // project; install it anywhere and pass its folder:
 //
 //   npm install --prefix /tmp/tfjs @tensorflow/tfjs@4.22.0
 //   npx tsx scripts/reference-net-fixture.ts /tmp/tfjs/node_modules/@tensorflow/tfjs
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { REFERENCE_NET } from '../src/metrics/referenceNet.ts';
+import { REFERENCE_NET } from '../src/evaluation/referenceNet.ts';
 import { readReferenceNetFiles } from '../src/node/referenceNet.ts';
 import { referenceTestImage } from '../src/testing/referenceImage.ts';
 
@@ -83,7 +83,7 @@ const fixture = {
   pooled: round(pooled),
   probabilities: round(probabilities),
 };
-const path = new URL('../src/metrics/fixtures/mobilenetv2-tfjs.json', import.meta.url);
+const path = new URL('../src/evaluation/fixtures/mobilenetv2-tfjs.json', import.meta.url);
 writeFileSync(path, JSON.stringify(fixture, null, 1) + '\n');
 console.log(
   `wrote ${path.pathname}: ${sample.length} sampled values, ${pooled.length} channel means, probabilities ${probabilities.map((p) => p.toFixed(4)).join(' ')}`,

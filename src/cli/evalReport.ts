@@ -1,6 +1,5 @@
 // The evaluation's printed table, in MindEye2 Table 1's columns and number styles (src/metrics/table.ts).
-import type { MetricRow } from '../metrics/evaluate';
-import { METRIC_COLUMNS as COLUMNS, metricCell as cell } from '../metrics/table';
+import { METRIC_COLUMNS as COLUMNS, metricCell as cell, type MetricRow } from '../metrics/table';
 
 export function formatTable(rows: readonly MetricRow[]): string {
   const nameWidth = Math.max(6, ...rows.map((r) => r.name.length));

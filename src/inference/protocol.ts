@@ -2,8 +2,7 @@
 // answers it with progress messages and then one `done` or `error`. Large arrays travel as
 // transferables. Both sides import only types from here.
 import type { LocalFiles } from '../data/localFolderSource';
-import type { ModelJson } from '../data/modelSchema';
-import type { MetricRow } from '../metrics/evaluate';
+import type { MetricRowJson, ModelJson } from '../data/modelSchema';
 import type { SamplerSettings, StageTimings } from './pipeline';
 import type { Backend, WebEngineInfo } from './webEngine';
 
@@ -54,7 +53,7 @@ export interface TrialMatch {
 }
 
 export interface EvaluationResult {
-  rows: MetricRow[];
+  rows: MetricRowJson[];
   samples: number;
   retrievalPool: number;
   timings: StageTimings;

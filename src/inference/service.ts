@@ -8,8 +8,8 @@ import { fitToDataset } from '../data/validateModel';
 import { openBetas } from '../data/subjectBetas';
 import { loadTestSet } from '../data/testSet';
 import { CONCURRENT_READS, mapConcurrently, readJsonFile, type Problem } from '../data/validation';
-import { evaluate, tableRows } from '../metrics/evaluate';
-import { ReferenceFeatures } from '../metrics/referenceNet';
+import { evaluate, tableRows } from '../evaluation/evaluate';
+import { ReferenceFeatures } from '../evaluation/referenceNet';
 import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
 import { defaultSettings, latentToImage, reconstruct, startNoise } from './pipeline';
@@ -22,7 +22,7 @@ export interface ServiceIo {
   openModel(url: string): BundleSource;
   decodeImage(bytes: Uint8Array, file: string): Promise<RgbImage>;
   /**
-   * The reference network's ONNX bytes (src/metrics/referenceNet.ts), for the evaluation's
+   * The reference network's ONNX bytes (src/evaluation/referenceNet.ts), for the evaluation's
    * "two-way (MobileNetV2, ImageNet)" column: the built app fetches them from its own origin, Node
    * converts them from the installed package. Without it the column is left out.
    */

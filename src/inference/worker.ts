@@ -5,7 +5,7 @@
 import { BundleOpener } from '../data/bundleOpener';
 import { errorText } from '../data/bundleSource';
 import { cachedFetcher } from '../data/cachedFetch';
-import { REFERENCE_NET } from '../metrics/referenceNet';
+import { REFERENCE_NET } from '../evaluation/referenceNet';
 import { ModelLoadError } from './model';
 import { CANCELLED, type Progress, type WorkerMessage, type WorkerRequest } from './protocol';
 import { InferenceService } from './service';

@@ -6,7 +6,7 @@
 //
 // The evaluation runs it on two feature spaces: the bundle's own image encoder `embedding` (circular:
 // the brain model was trained to hit it) and a pretrained ImageNet network's block-10 features
-// (src/metrics/referenceNet.ts).
+// (src/evaluation/referenceNet.ts).
 import { mean } from './stats';
 
 /** Row i of a row-major [n, dim] matrix, centred and scaled to unit length (all zero when constant). */

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkFiniteMetrics } from './evaluate';
 import { twoWayIdentification } from './identification';
 import { pixCorr } from './pixCorr';
 import { retrievalAccuracy } from './retrievalAccuracy';
 import { pearson } from './stats';
-import { metricsCsv } from './table';
+import { checkFiniteMetrics, metricsCsv } from './table';
 
 describe('pearson', () => {
   it('is 1, -1 and 0 on known series', () => {

@@ -1,7 +1,10 @@
 // MindEye2 Table 1's columns and number styles (PixCorr and SSIM as decimals, two-way identification
 // and retrieval as percentages), shared by the CLI's printed table and the app's metrics panel. Two
 // two-way columns: on the bundle's own image encoder (circular) and on ImageNet MobileNetV2 features.
-import type { MetricRow } from './evaluate';
+import type { MetricRowJson } from '../data/modelSchema';
+
+/** One table row; metrics a row does not have are absent. */
+export type MetricRow = MetricRowJson;
 
 export const METRIC_COLUMNS: { key: keyof MetricRow; title: string; percent: boolean }[] = [
   { key: 'pixCorr', title: 'PixCorr', percent: false },
@@ -29,4 +32,20 @@ export function metricsCsv(rows: readonly MetricRow[]): string {
     ),
   );
   return [header, ...lines].join('\n') + '\n';
+}
+
+/**
+ * A metric that comes out NaN or infinite (a constant image has no correlation) fails the evaluation,
+ * naming the row and the column, rather than being printed and compared.
+ */
+export function checkFiniteMetrics(rows: readonly MetricRow[]): void {
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw new Error(
+          `the evaluation failed: ${key} of "${row.name}" came out ${value} (a constant or non-finite image?)`,
+        );
+      }
+    }
+  }
 }

@@ -1,4 +1,4 @@
-// The evaluation's reference network (src/metrics/referenceNet.ts): converted from nsfwjs's installed
+// The evaluation's reference network (src/evaluation/referenceNet.ts): converted from nsfwjs's installed
 // files, it computes what TensorFlow.js computes with the same weights (fixture made by
 // scripts/reference-net-fixture.ts), its features tell the test images apart, and two-way
 // identification on them behaves at its extremes.
@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTestSet } from '../data/testSet';
 import { imageToTensor } from '../inference/preprocess';
-import { decodeTfjsWeights, kerasToOnnx } from '../metrics/kerasToOnnx';
+import { decodeTfjsWeights, kerasToOnnx } from '../evaluation/kerasToOnnx';
 import { twoWayIdentification } from '../metrics/identification';
-import { buildReferenceNet, REFERENCE_NET, ReferenceFeatures } from '../metrics/referenceNet';
-import fixture from '../metrics/fixtures/mobilenetv2-tfjs.json' with { type: 'json' };
+import { buildReferenceNet, REFERENCE_NET, ReferenceFeatures } from '../evaluation/referenceNet';
+import fixture from '../evaluation/fixtures/mobilenetv2-tfjs.json' with { type: 'json' };
 import { referenceTestImage } from '../testing/referenceImage';
 import { FsBundleSource } from './fsBundleSource';
 import { createOrtNodeEngine } from './ortEngine';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import { buildReferenceNet, REFERENCE_NET, type ReferenceNetFiles } from '../metrics/referenceNet.ts';
-import type { TfjsLayersModel } from '../metrics/kerasToOnnx.ts';
+import { buildReferenceNet, REFERENCE_NET, type ReferenceNetFiles } from '../evaluation/referenceNet.ts';
+import type { TfjsLayersModel } from '../evaluation/kerasToOnnx.ts';
 
 const require = createRequire(import.meta.url);
 

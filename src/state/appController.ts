@@ -19,7 +19,7 @@ import { InferenceClient, type WorkerPort } from '../inference/inferenceClient';
 import { defaultSettings } from '../inference/pipeline';
 import { CANCELLED, WorkerError } from '../inference/protocol';
 import type { Backend } from '../inference/webEngine';
-import { REFERENCE_NET } from '../metrics/referenceNet';
+import { REFERENCE_NET } from '../evaluation/referenceNet';
 import { resolveUrl } from './bundleKeys';
 import { loadDataset, rejectLocation, type DatasetStore, type LoadedDataset } from './datasetStore';
 import {

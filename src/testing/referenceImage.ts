@@ -1,6 +1,6 @@
 // A fixed test image for the reference network's parity fixture: smooth colour waves in [0, 1],
 // [3, size, size] (NCHW), the same wherever it is computed (scripts/reference-net-fixture.ts made
-// the TensorFlow.js side of src/metrics/fixtures/mobilenetv2-tfjs.json from it).
+// the TensorFlow.js side of src/evaluation/fixtures/mobilenetv2-tfjs.json from it).
 export function referenceTestImage(size: number): Float32Array {
   const image = new Float32Array(3 * size * size);
   for (let c = 0; c < 3; c++)

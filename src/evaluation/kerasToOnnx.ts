@@ -1,6 +1,6 @@
 // Converts a Keras functional model saved as a TensorFlow.js layers model (model.json's Keras
 // config + weight shards) to an ONNX graph (opset 17, NCHW), up to a chosen layer: the evaluation's
-// reference network is MobileNetV2 from a package's tfjs weights (src/metrics/referenceNet.ts), and
+// reference network is MobileNetV2 from a package's tfjs weights (src/evaluation/referenceNet.ts), and
 // onnxruntime runs it in Node and in the browser like every other model here.
 //
 // The graph takes `image` [batch, 3, H, W] in [0, 1] (any H, W), resizes it bilinearly to the

@@ -1,11 +1,12 @@
 // The evaluation of a model on a subject's test set, as MindEye2's Table 1: reconstructions in
 // batches through the pipeline (with the low-level and no-prior variants) and the ceiling, then the
-// metrics of each row. Runs wherever the engine does (the CLI, the app's worker).
+// metrics of each row (src/metrics, pure maths). Runs wherever the engine does (the CLI, the app's
+// worker). A layer above inference/: it drives the pipeline, the pipeline knows nothing of it.
 //
 // Two two-way identification columns: on the bundle's own image encoder (circular: the brain model
 // was trained to hit that embedding) and on a pretrained ImageNet network this project did not train
-// (src/metrics/referenceNet.ts), when the caller gives one.
-import type { MetricRowJson, ModelJson } from '../data/modelSchema';
+// (src/evaluation/referenceNet.ts), when the caller gives one.
+import type { ModelJson } from '../data/modelSchema';
 import { concatBatch, tensor, type HostTensor } from '../inference/engine';
 import type { MindEyeModel } from '../inference/model';
 import {
@@ -15,11 +16,12 @@ import {
   type SamplerSettings,
   type StageTimings,
 } from '../inference/pipeline';
-import { twoWayIdentification } from './identification';
+import { twoWayIdentification } from '../metrics/identification';
+import { pixCorr } from '../metrics/pixCorr';
+import { retrievalAccuracy } from '../metrics/retrievalAccuracy';
+import { ssim } from '../metrics/ssim';
+import { checkFiniteMetrics, type MetricRow } from '../metrics/table';
 import type { ReferenceFeatures } from './referenceNet';
-import { pixCorr } from './pixCorr';
-import { retrievalAccuracy } from './retrievalAccuracy';
-import { ssim } from './ssim';
 
 export interface EvalSample {
   /** [V_s] */
@@ -37,9 +39,6 @@ export interface EvalOptions {
   /** The reference network for the "two-way (MobileNetV2, ImageNet)" column; without it the column is absent. */
   reference?: Pick<ReferenceFeatures, 'features'>;
 }
-
-/** One table row; metrics a row does not have are absent. */
-export type MetricRow = MetricRowJson;
 
 export interface EvalResult {
   rows: MetricRow[];
@@ -168,22 +167,6 @@ export async function evaluate(
     samples: samples.length,
     retrievalPool: accuracy.poolSize,
   };
-}
-
-/**
- * A metric that comes out NaN or infinite (a constant image has no correlation) fails the evaluation,
- * naming the row and the column, rather than being printed and compared.
- */
-export function checkFiniteMetrics(rows: readonly MetricRow[]): void {
-  for (const row of rows) {
-    for (const [key, value] of Object.entries(row)) {
-      if (typeof value === 'number' && !Number.isFinite(value)) {
-        throw new Error(
-          `the evaluation failed: ${key} of "${row.name}" came out ${value} (a constant or non-finite image?)`,
-        );
-      }
-    }
-  }
 }
 
 /** The table as the CLI and the app show it: the computed rows, then model.json's rows for the subject (e.g. a ridge baseline). */
