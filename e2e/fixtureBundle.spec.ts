@@ -33,14 +33,24 @@ test('shows a valid bundle: banner, subjects, test images', async ({ page }) => 
 
 test('lists every problem of a broken bundle, naming its files', async ({ page }) => {
   await bundle.truncate('subjects/subj01/anatomy.nii', 500);
-  await bundle.remove('images/img-002.png');
+  await bundle.remove('subjects/subj02/trials.json');
   await page.goto(await serveBundle(page, 'broken', bundle));
   const alert = page.getByRole('alert');
   await expect(alert.getByRole('heading', { name: 'This dataset could not be loaded' })).toBeVisible();
   await expect(alert.getByRole('listitem')).toHaveCount(2);
   await expect(alert).toContainText('subjects/subj01/anatomy.nii: truncated');
-  await expect(alert).toContainText('images/img-002.png: referenced by images[2].file, but not found');
+  await expect(alert).toContainText('subjects/subj02/trials.json: referenced by subjects[1].trials, but not found');
   await expect(page.locator('table.subjects')).toHaveCount(0);
+});
+
+test('opens a bundle with a missing image, then names it once every file is checked', async ({ page }) => {
+  await bundle.remove('images/img-002.png');
+  await page.goto(await serveBundle(page, 'damaged', bundle));
+  // What the viewer needs is sound: the dataset opens at once; the images are checked after it.
+  await expect(page.getByRole('combobox', { name: 'Subject' })).toHaveValue('subj01');
+  const alert = page.getByRole('alert').filter({ hasText: 'Some files of this dataset are damaged' });
+  await expect(alert).toContainText('images/img-002.png: referenced by images[2].file, but not found');
+  await expect(page.getByTestId('bundle-checked')).toHaveText('Bundle check: 1 problem (listed above)');
 });
 
 test('says so when there is no bundle at the URL', async ({ page }) => {

@@ -95,6 +95,25 @@ const attributionSchema = z.strictObject({
 
 const positive = z.number().positive();
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in lowercase hex');
+
+/**
+ * The retrieval gallery an image encoder makes of the test images, computed once (`npm run gallery`)
+ * so that the first retrieval need not encode every test image; the app spot-checks it and the
+ * validator checks each image against it.
+ */
+const gallerySchema = z.strictObject({
+  /** SHA-256 of the image encoder's ONNX file. */
+  encoderSha256: sha256,
+  /** The encoder's input side S and embedding width E. */
+  size: z.int().positive(),
+  dim: z.int().positive(),
+  /** float32, little-endian, [test images, dim]: rows in the order the test images have in images. */
+  embeddings: bundlePath,
+  /** SHA-256 of each test image's file, in the same order. */
+  imageSha256: z.array(sha256),
+});
+
 export const datasetSchema = z
   .strictObject({
     format: z.literal(DATASET_FORMAT),
@@ -110,9 +129,18 @@ export const datasetSchema = z
     categories: z.array(name),
     subjects: z.array(subjectSchema).min(1),
     images: z.array(imageSchema),
+    galleries: z.array(gallerySchema).optional(),
   })
   .superRefine((dataset, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const tests = dataset.images.filter((image) => image.split === 'test').length;
+    dataset.galleries?.forEach((gallery, g) => {
+      if (gallery.imageSha256.length !== tests)
+        issue(
+          ['galleries', g, 'imageSha256'],
+          `lists ${gallery.imageSha256.length} images, not the ${tests} test images`,
+        );
+    });
     reportDuplicates(
       dataset.subjects.map((s) => s.id),
       (i, id) => issue(['subjects', i, 'id'], `duplicate subject id "${id}"`),
@@ -165,5 +193,6 @@ export const trialsSchema = z.strictObject({
 export type DatasetJson = z.infer<typeof datasetSchema>;
 export type SubjectJson = DatasetJson['subjects'][number];
 export type ImageJson = DatasetJson['images'][number];
+export type GalleryJson = NonNullable<DatasetJson['galleries']>[number];
 export type Split = z.infer<typeof splitSchema>;
 export type TrialsJson = z.infer<typeof trialsSchema>;

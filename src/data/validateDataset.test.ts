@@ -5,6 +5,7 @@ import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
 import type { TrialsJson } from './datasetSchema';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
+import { sha256Hex } from './gallery';
 import { readImageHeader } from './imageHeader';
 import { validateDataset, type ValidateOptions } from './validateDataset';
 import type { Problem } from './validation';
@@ -417,5 +418,48 @@ describe('ids looked up by own key only (issue 16, finding 4)', () => {
     await expectProblems([
       ['dataset.json', /^has a key "__proto__", which JavaScript reads as an object's prototype$/],
     ]);
+  });
+});
+
+describe('retrieval galleries', () => {
+  const E = 4;
+  /** A gallery over the tiny bundle's test images, by their true digests. */
+  async function addGallery(embeddings: Uint8Array = new Uint8Array(2 * E * 4)) {
+    const dataset = JSON.parse(await readFile(bundle.path('dataset.json'), 'utf8')) as {
+      images: { file: string; split: string }[];
+    };
+    const tests = dataset.images.filter((image) => image.split === 'test');
+    const imageSha256 = await Promise.all(
+      tests.map(async (image) => sha256Hex(await readFile(bundle.path(image.file)))),
+    );
+    await bundle.write('galleries/g.f32', embeddings);
+    await bundle.editJson('dataset.json', (d) => {
+      d.galleries = [{ encoderSha256: 'a'.repeat(64), size: 8, dim: E, embeddings: 'galleries/g.f32', imageSha256 }];
+    });
+    return tests;
+  }
+
+  it('accepts a gallery whose digests match the test images', async () => {
+    await addGallery();
+    await expectProblems([]);
+  });
+
+  it('names the test images that changed since the gallery was computed', async () => {
+    const [first] = await addGallery();
+    await bundle.write(first!.file, await readFile(bundle.path('images/img-003.webp')));
+    await expectProblems([
+      ['dataset.json', new RegExp(`^galleries\\[0\\] was computed on other images than ${first!.file}`)],
+    ]);
+  });
+
+  it('refuses an embeddings file of the wrong length', async () => {
+    await addGallery(new Uint8Array(2 * E * 4 - 4));
+    await expectProblems([['galleries/g.f32', /^28 bytes, not 2 x 4 float32 values \(32 bytes\)/]]);
+  });
+
+  it('refuses a gallery that does not list every test image', async () => {
+    await addGallery();
+    await bundle.editJson('dataset.json', (d) => d.galleries![0]!.imageSha256.pop());
+    await expectProblems([['dataset.json', /^galleries\[0\]\.imageSha256: lists 1 images, not the 2 test images/]]);
   });
 });

@@ -2,7 +2,8 @@
 // anything decodes it), and decodes; collects the sizes they decode to.
 import { errorText, type BundleSource } from './bundleSource';
 import type { DatasetJson } from './datasetSchema';
-import type { ImageDecoder } from './imageDecoder';
+import type { ImageDecoder, ImageSize } from './imageDecoder';
+import { sha256Hex } from './gallery';
 import { imageHeaderSize } from './imageHeader';
 import { LIMITS, limitText } from './limits';
 import { CONCURRENT_READS, mapConcurrently, readBundleFile, type ImageSizeCount, type Problem } from './validation';
@@ -11,28 +12,16 @@ export async function validateImages(
   source: BundleSource,
   dataset: DatasetJson,
   decodeImage: ImageDecoder,
-): Promise<{ sizes: ImageSizeCount[]; problems: Problem[] }> {
+  /** Images checked so far. */
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ sizes: ImageSizeCount[]; digests: (string | null)[]; problems: Problem[] }> {
+  // The galleries name their images by digest: computed only when there is a gallery to check.
+  const digest = (dataset.galleries?.length ?? 0) > 0;
+  let done = 0;
   const results = await mapConcurrently(dataset.images, CONCURRENT_READS, async (image, index) => {
-    const problems: Problem[] = [];
-    const bytes = await readBundleFile(source, image.file, `images[${index}].file`, problems);
-    if (!bytes) return { problems, size: null };
-    const declared = pixelsDeclared(bytes);
-    if (declared && declared.width * declared.height > LIMITS.imagePixels) {
-      problems.push({
-        file: image.file,
-        message: `declares ${declared.width}x${declared.height} pixels, more than ${limitText('imagePixels', 'pixels')}`,
-      });
-      return { problems, size: null };
-    }
-    try {
-      return { problems, size: await decodeImage(bytes, image.file) };
-    } catch (error) {
-      problems.push({
-        file: image.file,
-        message: `does not decode as an image (images[${index}]): ${errorText(error)}`,
-      });
-      return { problems, size: null };
-    }
+    const result = await checkImage(source, image.file, index, decodeImage, digest);
+    onProgress?.(++done, dataset.images.length);
+    return result;
   });
 
   const sizes = new Map<string, ImageSizeCount>();
@@ -43,7 +32,38 @@ export async function validateImages(
     entry.count++;
     sizes.set(key, entry);
   }
-  return { sizes: [...sizes.values()], problems: results.flatMap((r) => r.problems) };
+  return {
+    sizes: [...sizes.values()],
+    digests: results.map((r) => r.digest),
+    problems: results.flatMap((r) => r.problems),
+  };
+}
+
+async function checkImage(
+  source: BundleSource,
+  file: string,
+  index: number,
+  decodeImage: ImageDecoder,
+  digest: boolean,
+): Promise<{ problems: Problem[]; size: ImageSize | null; digest: string | null }> {
+  const problems: Problem[] = [];
+  const bytes = await readBundleFile(source, file, `images[${index}].file`, problems);
+  if (!bytes) return { problems, size: null, digest: null };
+  const sha256 = digest ? await sha256Hex(bytes) : null;
+  const declared = pixelsDeclared(bytes);
+  if (declared && declared.width * declared.height > LIMITS.imagePixels) {
+    problems.push({
+      file,
+      message: `declares ${declared.width}x${declared.height} pixels, more than ${limitText('imagePixels', 'pixels')}`,
+    });
+    return { problems, size: null, digest: sha256 };
+  }
+  try {
+    return { problems, size: await decodeImage(bytes, file), digest: sha256 };
+  } catch (error) {
+    problems.push({ file, message: `does not decode as an image (images[${index}]): ${errorText(error)}` });
+    return { problems, size: null, digest: sha256 };
+  }
 }
 
 /** The size a PNG or WebP header declares; null when there is no header to read (the decoder says why). */

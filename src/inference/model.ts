@@ -1,6 +1,7 @@
 // A loaded model bundle: model.json and one engine session per ONNX file, each checked against its
 // contract. It owns the sessions and disposes them together (one owner, one disposer).
 import { BundleReadError, errorText, type BundleSource } from '../data/bundleSource';
+import { sha256Hex } from '../data/gallery';
 import type { ModelJson } from '../data/modelSchema';
 import { checkOnnxFile } from '../data/onnxFile';
 import { MODEL_FILE, readModelJson } from '../data/validateModel';
@@ -32,6 +33,8 @@ export class MindEyeModel {
     readonly hasBlurry: boolean,
     /** The engine's device memory, when the prior and the decoder can run on it: the samplers loop there. */
     readonly device: DeviceOps | null,
+    /** SHA-256 of the image encoder's file: which precomputed retrieval gallery of a dataset is its own. */
+    readonly imageEncoderSha256: string,
   ) {}
 
   static async load(source: BundleSource, engine: Engine, options: LoadModelOptions = {}): Promise<MindEyeModel> {
@@ -53,7 +56,8 @@ export class MindEyeModel {
     ];
     const loaded = await Promise.allSettled(specs.map((spec) => openSession(source, engine, model, spec)));
     const errors = loaded.flatMap((r) => (r.status === 'rejected' ? [errorText(r.reason)] : []));
-    const sessions = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const opened = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const sessions = opened.map((o) => o.session);
     if (errors.length > 0) {
       await Promise.all(sessions.map((s) => s.dispose()));
       throw new ModelLoadError(errors);
@@ -64,7 +68,8 @@ export class MindEyeModel {
     ) as Record<SharedStage, EngineSession>;
     const hasBlurry = shared.backbone.outputs.some((o) => o.name === 'blurry_latent');
     const onDevice = engine.device && shared.prior.runOnDevice && shared.decoder.runOnDevice ? engine.device : null;
-    return new MindEyeModel(model, adapters, shared, hasBlurry, onDevice);
+    const encoderSha256 = opened[specs.findIndex((spec) => spec.stage === 'imageEncoder')]!.sha256!;
+    return new MindEyeModel(model, adapters, shared, hasBlurry, onDevice, encoderSha256);
   }
 
   get subjects(): string[] {
@@ -149,7 +154,7 @@ async function openSession(
   engine: Engine,
   model: ModelJson,
   spec: { stage: StageName; subject?: string; path: string },
-): Promise<EngineSession> {
+): Promise<{ session: EngineSession; sha256: string | null }> {
   let bytes: Uint8Array;
   try {
     bytes = await source.read(spec.path, { limit: 'onnxBytes' });
@@ -158,6 +163,7 @@ async function openSession(
   }
   // No external data, no custom operator domains: checked here, before any engine sees the bytes.
   checkOnnxFile(bytes, spec.path);
+  const sha256 = spec.stage === 'imageEncoder' ? await sha256Hex(bytes) : null;
   const session = await engine.createSession(bytes, spec.path);
   const problems = contractProblems(session, contractOf(spec.stage, model, spec.subject));
   if (problems.length > 0) {
@@ -165,7 +171,7 @@ async function openSession(
     const what = spec.subject === undefined ? spec.stage : `adapter of ${spec.subject}`;
     throw new Error(`${spec.path} (the ${what}): ${problems.join('; ')}`);
   }
-  return session;
+  return { session, sha256 };
 }
 
 function timesteps(t: number, batch: number): HostTensor {

@@ -3,7 +3,8 @@
 // for an image, and run the evaluation. The worker wraps it in messages; the Node bench and the tests
 // run the same class on onnxruntime-node, so the browser and Node share every line of pipeline code.
 import type { BundleSource } from '../data/bundleSource';
-import { datasetSchema, type DatasetJson } from '../data/datasetSchema';
+import { datasetSchema, type DatasetJson, type GalleryJson } from '../data/datasetSchema';
+import { galleryFor, readGalleryEmbeddings } from '../data/gallery';
 import { fitToDataset } from '../data/validateModel';
 import { openBetas } from '../data/subjectBetas';
 import { loadTestSet } from '../data/testSet';
@@ -33,6 +34,9 @@ export type ProgressSink = (progress: Progress) => void;
 
 /** Images are encoded in batches of this size (the gallery, best-of-N, the trial embeddings). */
 const BATCH = 32;
+/** Test images encoded to check a shipped gallery, and how closely (cosine) each row must agree. */
+const GALLERY_SAMPLE = 8;
+const GALLERY_AGREEMENT = 0.999;
 
 interface OpenDataset {
   source: BundleSource;
@@ -72,17 +76,19 @@ export class InferenceService {
       throw new ModelLoadError(problems.map((p: Problem) => `${p.file}: ${p.message}`));
     }
     this.models.set(modelUrl, { model, datasetUrl });
+    // A gallery the dataset ships is read and spot-checked now (a few images, ~0.2 s), so that the
+    // first retrieval does not wait for it; one to compute is left until a retrieval asks for it.
+    if (galleryFor(dataset.json, model.imageEncoderSha256, model.json.dims.S, model.json.dims.E))
+      this.gallery(modelUrl).catch(() => undefined);
     return { json: model.json, loadMs: performance.now() - start };
   }
 
-  /** Frees a model's sessions and everything computed with it. */
+  /** Frees a model's sessions and its trial embeddings (its image gallery is its encoder's, and kept). */
   async releaseModel(modelUrl: string): Promise<void> {
     const entry = this.models.get(modelUrl);
     if (!entry) return;
     this.models.delete(modelUrl);
-    for (const cache of [this.galleries, this.trialGalleries]) {
-      for (const key of cache.keys()) if (key.startsWith(`${modelUrl}\n`)) cache.delete(key);
-    }
+    for (const key of this.trialGalleries.keys()) if (key.startsWith(`${modelUrl}\n`)) this.trialGalleries.delete(key);
     await entry.model.dispose();
   }
 
@@ -316,29 +322,82 @@ export class InferenceService {
     return tensors;
   }
 
-  /** The image encoder's embeddings of the test images: the retrieval candidates. */
+  /** Every test image encoded afresh (what `npm run gallery` ships in a dataset), with its encoder's digest. */
+  async computeGallery(modelUrl: string, onProgress?: ProgressSink) {
+    const { model, datasetUrl } = this.entry(modelUrl);
+    const { S, E } = model.json.dims;
+    const images = await this.testTensors(await this.dataset(datasetUrl), S, onProgress);
+    const embeddings = await this.encodeImages(model, images, onProgress);
+    return { embeddings, encoderSha256: model.imageEncoderSha256, size: S, dim: E };
+  }
+
+  /**
+   * The image encoder's embeddings of the test images: the retrieval candidates. Models with the same
+   * image encoder share them. A gallery the dataset ships for this encoder is used once a sample of
+   * its rows matches what the encoder makes of those images; otherwise every test image is encoded.
+   */
   private gallery(modelUrl: string, onProgress?: ProgressSink): Promise<RetrievalGallery> {
-    const key = `${modelUrl}\n`;
+    const { model, datasetUrl } = this.entry(modelUrl);
+    const { S, E } = model.json.dims;
+    const key = `${datasetUrl}\n${model.imageEncoderSha256}\n${S}`;
     let gallery = this.galleries.get(key);
     if (!gallery) {
       gallery = (async () => {
-        const { model, datasetUrl } = this.entry(modelUrl);
-        const { S, E } = model.json.dims;
-        const images = await this.testTensors(await this.dataset(datasetUrl), S, onProgress);
-        const n = images.length / (3 * S * S);
-        const parts: HostTensor[] = [];
-        for (let start = 0; start < n; start += BATCH) {
-          const end = Math.min(n, start + BATCH);
-          const batch = tensor(images.slice(start * 3 * S * S, end * 3 * S * S), [end - start, 3, S, S]);
-          parts.push((await model.encodeImage(batch)).embedding);
-          onProgress?.({ kind: 'items', what: 'test images encoded', done: end, total: n });
-        }
-        return new RetrievalGallery(concatBatch(parts).data, E);
+        const dataset = await this.dataset(datasetUrl);
+        const shipped = galleryFor(dataset.json, model.imageEncoderSha256, S, E);
+        const checked = shipped ? await this.checkShippedGallery(model, dataset, shipped) : null;
+        if (checked) return checked;
+        const images = await this.testTensors(dataset, S, onProgress);
+        return new RetrievalGallery(await this.encodeImages(model, images, onProgress), E);
       })();
       gallery.catch(() => this.galleries.delete(key));
       this.galleries.set(key, gallery);
     }
     return gallery;
+  }
+
+  /**
+   * A shipped gallery, if the encoder gives back its rows for a sample of the test images (cosine
+   * above GALLERY_AGREEMENT): a gallery of another encoder version, or of changed images, is refused.
+   */
+  private async checkShippedGallery(
+    model: MindEyeModel,
+    dataset: OpenDataset,
+    gallery: GalleryJson,
+  ): Promise<RetrievalGallery | null> {
+    const { S, E } = model.json.dims;
+    const embeddings = await readGalleryEmbeddings(dataset.source, gallery).catch(() => null);
+    if (!embeddings) return null;
+    const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
+    const sample = Array.from(
+      new Set(Array.from({ length: GALLERY_SAMPLE }, (_, k) => Math.floor((k * files.length) / GALLERY_SAMPLE))),
+    );
+    const images = new Float32Array(sample.length * 3 * S * S);
+    await mapConcurrently(sample, CONCURRENT_READS, async (row, i) => {
+      const rgb = await this.io.decodeImage(await dataset.source.read(files[row]!), files[row]!);
+      images.set(imageToTensor(rgb, S), i * 3 * S * S);
+    });
+    const encoded = normalizeRows(await this.encodeImages(model, images), E);
+    const stored = normalizeRows(embeddings, E);
+    const agrees = sample.every(
+      (row, i) =>
+        dot(encoded.subarray(i * E, (i + 1) * E), stored.subarray(row * E, (row + 1) * E)) > GALLERY_AGREEMENT,
+    );
+    return agrees ? new RetrievalGallery(embeddings, E) : null;
+  }
+
+  /** Embeddings [n, E] of images [n,3,S,S], encoded in batches. */
+  private async encodeImages(model: MindEyeModel, images: Float32Array, onProgress?: ProgressSink) {
+    const { S } = model.json.dims;
+    const n = images.length / (3 * S * S);
+    const parts: HostTensor[] = [];
+    for (let start = 0; start < n; start += BATCH) {
+      const end = Math.min(n, start + BATCH);
+      const batch = tensor(images.slice(start * 3 * S * S, end * 3 * S * S), [end - start, 3, S, S]);
+      parts.push((await model.encodeImage(batch)).embedding);
+      onProgress?.({ kind: 'items', what: 'test images encoded', done: end, total: n });
+    }
+    return concatBatch(parts).data;
   }
 
   /** Unit brain embeddings of every test trial (betas row) of a subject. */

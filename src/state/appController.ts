@@ -164,8 +164,8 @@ export function createAppController({
     const pending = loading.get(modelUrl);
     if (pending) return pending;
     if (state && state.status !== 'failed') return Promise.resolve();
-    pipeline.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
     const owner = worker();
+    pipeline.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
     // A load the engine restart cut off says nothing: the restart loads the model again.
     const live = () => client === owner;
     const load = (async () => {
@@ -433,10 +433,36 @@ export function createAppController({
       rejectLocation(stores.dataset, location, `is not a valid URL${from ? ` (from ${from})` : ''}`);
       return null;
     }
-    const loaded = loadDataset(stores.dataset, source, { decodeImage }).then(
+    const loaded = loadDataset(stores.dataset, source, { decodeImage }, firstResultShown).then(
       () => stores.dataset.getState().loaded?.source === source,
     );
     return { source, loaded };
+  }
+
+  /**
+   * Settles once the main slot's first run has its rank, failed or was cancelled, or when no run has
+   * started 3 s after this is called (when the dataset is shown: one no model decodes), and at the latest after 60 s: the
+   * full check of a bundle waits for it instead of slowing the first picture.
+   */
+  function firstResultShown(): Promise<void> {
+    return new Promise((settle) => {
+      const settled = () => {
+        const run = pipeline.getState().runs.main;
+        return run !== undefined && (run.status === 'failed' || run.status === 'cancelled' || run.resemblance !== null);
+      };
+      if (settled()) return settle();
+      const timers: ReturnType<typeof setTimeout>[] = [];
+      const stop = () => {
+        unsubscribe();
+        timers.forEach(clearTimeout);
+        settle();
+      };
+      const unsubscribe = pipeline.subscribe(() => settled() && stop());
+      timers.push(
+        setTimeout(() => pipeline.getState().runs.main === undefined && stop(), 3_000),
+        setTimeout(stop, 60_000),
+      );
+    });
   }
 
   /** A dataset the person opened by URL or folder: once it validates, the selection starts afresh on it. */

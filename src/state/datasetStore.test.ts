@@ -6,12 +6,24 @@ import { createDatasetStore, loadDataset, rejectLocation } from './datasetStore'
 
 const options = { decodeImage: decodeImageWithSharp };
 let good: TinyBundle;
+/** A subject's trial table is missing: the viewer could not use the bundle. */
 let broken: TinyBundle;
+/** An image is missing: found by the check after the first picture. */
+let damaged: TinyBundle;
 beforeAll(async () => {
-  [good, broken] = await Promise.all([TinyBundle.create(), TinyBundle.create()]);
-  await broken.remove('images/img-002.png');
+  [good, broken, damaged] = await Promise.all([TinyBundle.create(), TinyBundle.create(), TinyBundle.create()]);
+  await broken.remove('subjects/subj01/trials.json');
+  await damaged.remove('images/img-002.png');
 });
-afterAll(() => Promise.all([good.dispose(), broken.dispose()]));
+afterAll(() => Promise.all([good.dispose(), broken.dispose(), damaged.dispose()]));
+
+/** Resolves when the store's check of the rest of the bundle is done. */
+function checked(store: ReturnType<typeof createDatasetStore>) {
+  return new Promise<void>((resolve) => {
+    if (store.getState().check?.status === 'done') return resolve();
+    const stop = store.subscribe((state) => state.check?.status === 'done' && (stop(), resolve()));
+  });
+}
 
 describe('the dataset store', () => {
   it('is loading while the bundle validates, then ready with it', async () => {
@@ -30,8 +42,42 @@ describe('the dataset store', () => {
     await loadDataset(store, new FsBundleSource(broken.dir), options);
     expect(store.getState()).toMatchObject({ status: 'failed', location: broken.dir, loaded: previous });
     expect(store.getState().problems).toEqual([
+      { file: 'subjects/subj01/trials.json', message: expect.stringMatching(/not found/) as string },
+    ]);
+  });
+
+  it('checks the other files once told to, counting them, and keeps the dataset open when they fail', async () => {
+    const store = createDatasetStore();
+    let firstPicture!: () => void;
+    await loadDataset(
+      store,
+      new FsBundleSource(damaged.dir),
+      options,
+      () => new Promise<void>((r) => (firstPicture = r)),
+    );
+    expect(store.getState()).toMatchObject({ status: 'ready', problems: [], check: { status: 'waiting', parts: {} } });
+    firstPicture();
+    await checked(store);
+    const { check, status } = store.getState();
+    expect(status).toBe('ready');
+    expect(check?.problems).toEqual([
       { file: 'images/img-002.png', message: expect.stringMatching(/not found/) as string },
     ]);
+    // 4 images and every chunk of the two subjects' betas and one encoding array
+    expect(check?.parts.images).toEqual({ done: 4, total: 4 });
+    expect(Object.keys(check!.parts).sort()).toEqual([
+      'images',
+      'subjects/subj01/betas.zarr',
+      'subjects/subj01/encoding.zarr',
+      'subjects/subj02/betas.zarr',
+    ]);
+  });
+
+  it('finds nothing to report in a sound bundle', async () => {
+    const store = createDatasetStore();
+    await loadDataset(store, new FsBundleSource(good.dir), options);
+    await checked(store);
+    expect(store.getState().check).toMatchObject({ status: 'done', problems: [], location: good.dir });
   });
 
   it('lets the latest of two overlapping loads win', async () => {

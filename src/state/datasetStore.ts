@@ -3,7 +3,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BundleSource } from '../data/bundleSource';
 import type { DatasetJson } from '../data/datasetSchema';
-import { validateDataset, type ValidateOptions } from '../data/validateDataset';
+import { validateDatasetFirst, validateDatasetRest, type ValidateOptions } from '../data/validateDataset';
 import type { DatasetSummary, Problem } from '../data/validation';
 
 export interface LoadedDataset {
@@ -20,25 +20,81 @@ export interface DatasetState {
   loaded: LoadedDataset | null;
   /** The problems of the latest attempt; empty when it succeeded. */
   problems: Problem[];
+  /** The check of the rest of the loaded bundle, which runs after its first part validated. */
+  check: BundleCheck | null;
+}
+
+/** The files of a loaded bundle checked after it is shown: every image and every array chunk. */
+export interface BundleCheck {
+  /** Of `loaded`'s source. */
+  location: string;
+  status: 'waiting' | 'checking' | 'done';
+  /** Files read so far and in all, per part ('images', or an array's folder for its chunks). */
+  parts: Record<string, { done: number; total: number }>;
+  /** What the check found; the dataset stays open (what the first part checked is sound). */
+  problems: Problem[];
 }
 
 export type DatasetStore = StoreApi<DatasetState>;
 
 export function createDatasetStore(): DatasetStore {
-  return createStore<DatasetState>()(() => ({ status: 'idle', location: null, loaded: null, problems: [] }));
+  return createStore<DatasetState>()(() => ({
+    status: 'idle',
+    location: null,
+    loaded: null,
+    problems: [],
+    check: null,
+  }));
 }
 
-/** Validates a bundle and, only if it has no problems, makes it the loaded one. */
-export async function loadDataset(store: DatasetStore, source: BundleSource, options: ValidateOptions): Promise<void> {
+/**
+ * Validates what the viewer needs of a bundle (dataset.json and its subjects: validateDatasetFirst)
+ * and, only if that has no problems, makes it the loaded one. The rest (every image and array chunk)
+ * is checked once the promise `restAfter` gives (asked once the dataset is shown) settles, e.g. after
+ * the first picture, so that it does not hold the first reconstruction back; its progress and
+ * problems land in `check`. Resolves when the first part is done.
+ */
+export async function loadDataset(
+  store: DatasetStore,
+  source: BundleSource,
+  options: ValidateOptions,
+  restAfter: () => Promise<unknown> = () => Promise.resolve(),
+): Promise<void> {
   store.setState({ status: 'loading', location: source.name, problems: [] });
-  const { dataset, summary, problems } = await validateDataset(source, options);
+  const { dataset, summary, problems } = await validateDatasetFirst(source, { ...options, chunks: 'ends' });
   // A later load started while this one ran: its result is the one that counts.
   if (store.getState().location !== source.name) return;
   if (problems.length === 0 && dataset && summary) {
-    store.setState({ status: 'ready', loaded: { source, dataset, summary }, problems: [] });
+    const loaded = { source, dataset, summary };
+    store.setState({
+      status: 'ready',
+      loaded,
+      problems: [],
+      check: { location: source.name, status: 'waiting', parts: {}, problems: [] },
+    });
+    void restAfter().finally(() => checkRest(store, loaded, options));
   } else {
     store.setState({ status: 'failed', problems });
   }
+}
+
+async function checkRest(store: DatasetStore, loaded: LoadedDataset, options: ValidateOptions): Promise<void> {
+  const update = (change: (check: BundleCheck) => Partial<BundleCheck>) => {
+    const { check } = store.getState();
+    // Another bundle was loaded meanwhile: this check is of no interest any more.
+    if (store.getState().loaded !== loaded || !check) return;
+    store.setState({ check: { ...check, ...change(check) } });
+  };
+  const progress = (part: string, done: number, total: number) =>
+    update((check) => ({ parts: { ...check.parts, [part]: { done, total } } }));
+  update(() => ({ status: 'checking' }));
+  const { problems } = await validateDatasetRest(loaded.source, loaded.dataset, {
+    ...options,
+    chunks: 'every',
+    onProgress: ({ file, done, total }) => progress(file, done, total),
+    onImages: (done, total) => progress('images', done, total),
+  });
+  update(() => ({ status: 'done', problems }));
 }
 
 /** A location that does not even make a URL: no attempt to load, the problem says so. */

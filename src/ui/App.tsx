@@ -5,6 +5,7 @@ import { EngineStatus } from './EngineStatus';
 import { ProblemList } from './ProblemList';
 import { RunTimings } from './RunTimings';
 import { SimulatedChip } from './SimulatedChip';
+import { BundleCheckProblems, StartupProgress } from './StartupProgress';
 import { Viewer } from './Viewer';
 
 export function App() {
@@ -30,6 +31,7 @@ export function App() {
         {status === 'failed' && location && (
           <ProblemList location={location} problems={problems} stillShowing={loaded?.dataset.name ?? null} />
         )}
+        <BundleCheckProblems />
         {loaded && <Viewer loaded={loaded} />}
         <section className="data" aria-labelledby="data-title">
           <h2 id="data-title">Data and models</h2>
@@ -39,6 +41,7 @@ export function App() {
       </main>
       <footer className="app-footer">
         <EngineStatus />
+        <StartupProgress />
         <RunTimings slot="main" label="Last reconstruction" />
         <RunTimings slot="compare" label="Second model" />
       </footer>
