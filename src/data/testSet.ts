@@ -43,7 +43,7 @@ export async function loadTestSet(
   source: BundleSource,
   dataset: DatasetJson,
   subjectId: string,
-  options: { limit?: number; signal?: AbortSignal } = {},
+  options: { limit?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<TestSample[]> {
   const { subject, reader, trials } = await openBetasAndTrials(source, dataset, subjectId);
 
@@ -58,6 +58,7 @@ export async function loadTestSet(
   for (const { image, imageIndex, rows } of shown) {
     const { voxels, weight } = await meanOfRows(reader, rows, weightOf, options.signal);
     samples.push({ imageIndex, image, voxels, trials: weight });
+    options.onProgress?.(samples.length, shown.length);
   }
   return samples;
 }

@@ -233,6 +233,10 @@ export class InferenceService {
     const testSet = await loadTestSet(dataset.source, dataset.json, subject, {
       limit: options.limit,
       signal: options.signal,
+      onProgress: (done, total) => {
+        if (done % 25 === 0 || done === total)
+          onProgress?.({ kind: 'items', what: 'test images: trials read', done, total });
+      },
     });
     const S = model.json.dims.S;
     const images = await this.testTensors(dataset, S, onProgress);
