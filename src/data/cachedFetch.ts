@@ -46,7 +46,8 @@ export function cachedFetcher(onProgress?: DownloadProgress): Fetcher {
     // Without Content-Length (a compressed answer) the total is only known now: report it as complete.
     if (total === null) onProgress?.(url, bytes.length, bytes.length);
     const headers = { 'Content-Type': response.headers.get('Content-Type') ?? 'application/octet-stream' };
-    await cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
+    // Stored in the background: writing a 4 MB model file to Cache Storage need not delay its use.
+    void cache?.put(url, new Response(bytes, { headers })).catch(() => undefined);
     return new Response(bytes, { status: response.status, statusText: response.statusText, headers });
   };
 }
