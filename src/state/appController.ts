@@ -164,6 +164,7 @@ export function createAppController({
     const pending = loading.get(modelUrl);
     if (pending) return pending;
     if (state && state.status !== 'failed') return Promise.resolve();
+    // Before the model is marked loading: without an engine it would stay so.
     const owner = worker();
     pipeline.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
     // A load the engine restart cut off says nothing: the restart loads the model again.
