@@ -6,17 +6,17 @@ import { DEMO_DATASET, DEMO_MODELS } from './demo';
 import { startInferenceWorker } from './inference/inferenceClient';
 import { createAppController } from './state/appController';
 import { resolveUrl } from './state/bundleKeys';
+import { createDatasetStore } from './state/datasetStore';
 import { AppContext, type App as AppState } from './state/hooks';
 import { createPipelineStore } from './state/pipelineStore';
 import { createSelectionStore, mirrorSelectionToUrl } from './state/selectionStore';
 import { createSettingsStore } from './state/settingsStore';
-import { datasetStore } from './state/useDataset';
 import { App } from './ui/App';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import './ui/app.css';
 
 const stores = {
-  dataset: datasetStore,
+  dataset: createDatasetStore(),
   selection: createSelectionStore(window.location.search),
   pipeline: createPipelineStore(),
   settings: createSettingsStore(),

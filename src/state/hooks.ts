@@ -4,6 +4,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { AppController, AppStores } from './appController';
+import type { DatasetState } from './datasetStore';
 import type { PipelineState } from './pipelineStore';
 import type { SelectionState } from './selectionStore';
 import type { SettingsState } from './settingsStore';
@@ -24,6 +25,10 @@ function useApp(): App {
 /** The named actions components call (the controller's). */
 export function useActions(): AppController {
   return useApp().controller;
+}
+
+export function useDataset<T>(selector: (state: DatasetState) => T): T {
+  return useStore(useApp().stores.dataset, selector);
 }
 
 export function usePipeline<T>(selector: (state: PipelineState) => T): T {

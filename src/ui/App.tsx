@@ -1,4 +1,4 @@
-import { useDataset } from '../state/useDataset';
+import { useDataset } from '../state/hooks';
 import { BundleLoader } from './BundleLoader';
 import { DatasetView } from './DatasetView';
 import { EngineStatus } from './EngineStatus';

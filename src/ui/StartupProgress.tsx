@@ -1,6 +1,6 @@
 import type { BundleCheck } from '../state/datasetStore';
 import { usePipeline, useSelection } from '../state/hooks';
-import { useDataset } from '../state/useDataset';
+import { useDataset } from '../state/hooks';
 
 /** Files read so far and in all, over every part of a bundle check. */
 function counts(check: BundleCheck): { done: number; total: number } {
