@@ -82,10 +82,6 @@ export class InferenceService {
       throw new ModelLoadError(problems.map((p: Problem) => `${p.file}: ${p.message}`));
     }
     this.models.set(modelUrl, { model, datasetUrl });
-    // A gallery the dataset ships is read and spot-checked now (a few images, ~0.2 s), so that the
-    // first retrieval does not wait for it; one to compute is left until a retrieval asks for it.
-    if (galleryFor(dataset.json, model.imageEncoderSha256, model.json.dims.S, model.json.dims.E))
-      this.gallery(modelUrl).catch(() => undefined);
     return { json: model.json, loadMs: performance.now() - start };
   }
 
