@@ -44,7 +44,8 @@ def load_template(directory: Path = TEMPLATE_DIR) -> Template:
     for name in ("ch2bet.nii.gz", "brodmann.nii.gz"):
         if not (directory / name).exists():
             raise FileNotFoundError(
-                f"{directory / name} is missing: install Debian's mricron-data package")
+                f"{directory / name} is missing: install Debian's mricron-data package"
+            )
     t1_img = nib.load(str(directory / "ch2bet.nii.gz"))
     t1 = np.asarray(t1_img.dataobj, dtype=np.float32)
     brodmann = np.asarray(nib.load(str(directory / "brodmann.nii.gz")).dataobj, dtype=np.uint8)
@@ -67,18 +68,26 @@ def _random_warp(rng: np.random.Generator, grid: tuple[int, int, int], voxel_mm:
     angles = rng.normal(0, np.deg2rad(3), size=3)
     cx, cy, cz = np.cos(angles)
     sx, sy, sz = np.sin(angles)
-    rot = (np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
-           @ np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
-           @ np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]]))
+    rot = (
+        np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+        @ np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+        @ np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    )
     linear = rot @ np.diag(1 / scale)  # a larger subject brain samples a smaller template region
     shift = rng.normal(0, 2.0, size=3)
     # displacement: coarse random control points (one per ~25 mm), smoothly upsampled
     control = [max(2, round(n * voxel_mm / 25)) for n in grid]
-    displacement = np.stack([
-        ndimage.zoom(rng.normal(0, 2.5, size=control), [g / c for g, c in zip(grid, control)],
-                     order=3, mode="nearest")[: grid[0], : grid[1], : grid[2]]
-        for _ in range(3)
-    ])
+    displacement = np.stack(
+        [
+            ndimage.zoom(
+                rng.normal(0, 2.5, size=control),
+                [g / c for g, c in zip(grid, control)],
+                order=3,
+                mode="nearest",
+            )[: grid[0], : grid[1], : grid[2]]
+            for _ in range(3)
+        ]
+    )
     return linear, shift, displacement
 
 
@@ -91,12 +100,20 @@ def make_subject(template: Template, profile: Profile, subject: str) -> SubjectA
 
     ijk = np.indices(grid, dtype=np.float32).reshape(3, -1)
     subject_mm = affine[:3, :3] @ ijk + affine[:3, 3:4]
-    template_mm = (linear @ subject_mm + shift[:, None] + displacement.reshape(3, -1)
-                   + template.centre_mm[:, None])
-    template_vox = np.linalg.inv(template.affine)[:3] @ np.vstack([template_mm, np.ones_like(ijk[:1])])
+    template_mm = (
+        linear @ subject_mm
+        + shift[:, None]
+        + displacement.reshape(3, -1)
+        + template.centre_mm[:, None]
+    )
+    template_vox = np.linalg.inv(template.affine)[:3] @ np.vstack(
+        [template_mm, np.ones_like(ijk[:1])]
+    )
 
     t1 = ndimage.map_coordinates(template.t1, template_vox, order=1, cval=0).reshape(grid)
-    brodmann = ndimage.map_coordinates(template.brodmann, template_vox, order=0, cval=0).reshape(grid)
+    brodmann = ndimage.map_coordinates(template.brodmann, template_vox, order=0, cval=0).reshape(
+        grid
+    )
     template_mm = template_mm.T.reshape(*grid, 3)
 
     roi = _cortical_rois(t1, brodmann, template_mm, profile, rng)
@@ -112,8 +129,13 @@ def make_subject(template: Template, profile: Profile, subject: str) -> SubjectA
     )
 
 
-def _cortical_rois(t1: np.ndarray, brodmann: np.ndarray, template_mm: np.ndarray,
-                   profile: Profile, rng: np.random.Generator) -> np.ndarray:
+def _cortical_rois(
+    t1: np.ndarray,
+    brodmann: np.ndarray,
+    template_mm: np.ndarray,
+    profile: Profile,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Label V1 (BA17), V2 (BA18), V3+ (posterior BA19) and ventral (posterior BA37/BA20).
 
     Whole Brodmann areas at 1.8 mm hold ~46k voxels, three times NSD's nsdgeneral; we keep the

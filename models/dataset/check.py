@@ -1,4 +1,5 @@
-"""Does the simulated data carry the signal it should? python3 -m models.dataset.check --profile demo
+"""Does the simulated data carry the signal it should?
+python3 -m models.dataset.check --profile demo
 
 Prints, per subject with betas, V_s, trials and noise-ceiling quartiles; a ridge-regression decoder
 (betas -> pixels and -> category vector) scored on the shared test images by two-way identification
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import zarr
 
+from models.metrics import retrieval_accuracy, two_way_identification
+
 from .config import PROFILES, REPEATS, get_profile
 from .encoding import semantic_features
 from .stimuli import CATEGORY_NAMES
@@ -32,10 +35,12 @@ def noise_ceiling(sessions: list[Session]) -> np.ndarray:
     for run in sessions:
         for t, key in enumerate(run.images):
             by_image.setdefault((run.session, key), []).append(run.betas[t])
-    variances = [np.var(np.stack(rows), axis=0, ddof=1) for rows in by_image.values() if len(rows) > 1]
+    variances = [
+        np.var(np.stack(rows), axis=0, ddof=1) for rows in by_image.values() if len(rows) > 1
+    ]
     noise_var = np.mean(variances, axis=0)
     ncsnr = np.sqrt(np.clip(1 - noise_var, 0, None)) / np.sqrt(noise_var)
-    return 100 * ncsnr ** 2 / (ncsnr ** 2 + 1 / REPEATS)
+    return 100 * ncsnr**2 / (ncsnr**2 + 1 / REPEATS)
 
 
 def average_repeats(sessions: list[Session]) -> tuple[list[ImageKey], np.ndarray]:
@@ -49,25 +54,6 @@ def average_repeats(sessions: list[Session]) -> tuple[list[ImageKey], np.ndarray
     return keys, np.stack([sums[k] / counts[k] for k in keys])
 
 
-def two_way_identification(predicted: np.ndarray, true: np.ndarray) -> float:
-    """Fraction of (i, j != i) comparisons where prediction i correlates more with true i than j."""
-    corr = _correlation(predicted, true)
-    won = (corr.diagonal()[:, None] > corr).sum(1)
-    return float(won.sum() / (len(true) * (len(true) - 1)))
-
-
-def top1_retrieval(predicted: np.ndarray, true: np.ndarray, pool: int, rng: np.random.Generator,
-                   draws: int = 30) -> float:
-    """Top-1 accuracy among `pool` random test samples, averaged over draws (MindEye2's protocol)."""
-    pool = min(pool, len(true))
-    scores = []
-    for _ in range(draws):
-        pick = rng.choice(len(true), pool, replace=False)
-        corr = _correlation(predicted[pick], true[pick])
-        scores.append(np.mean(corr.argmax(1) == np.arange(pool)))
-    return float(np.mean(scores))
-
-
 def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = (a - a.mean(1, keepdims=True)) / (a.std(1, keepdims=True) + 1e-9)
     b = (b - b.mean(1, keepdims=True)) / (b.std(1, keepdims=True) + 1e-9)
@@ -77,6 +63,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Ridge:
     """Kernel (dual) ridge regression: with fewer samples than voxels, solving n x n is cheap."""
+
     x_mean: np.ndarray
     x_sd: np.ndarray
     y_mean: np.ndarray
@@ -89,7 +76,12 @@ class Ridge:
         xs = (x - x_mean) / x_sd
         y_mean = y.mean(0)
         held = np.arange(len(x)) % 10 == 0  # every tenth sample chooses alpha
-        best = max(alphas, key=lambda a: _score(xs[held] @ _solve(xs[~held], y[~held] - y_mean, a), y[held] - y_mean))
+        best = max(
+            alphas,
+            key=lambda a: _score(
+                xs[held] @ _solve(xs[~held], y[~held] - y_mean, a), y[held] - y_mean
+            ),
+        )
         return Ridge(x_mean, x_sd, y_mean, _solve(xs, y - y_mean, best), best)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -128,9 +120,10 @@ def decode(ds: SyntheticNSD, sessions: list[Session], shuffle: bool = False, see
     for name in train_targets:
         model = Ridge.fit(betas[train], train_targets[name])
         predicted = model.predict(betas[~train])
+        retrieval = retrieval_accuracy(predicted, test_targets[name], RETRIEVAL_POOL, seed=seed)
         results[name] = {
             "two_way": two_way_identification(predicted, test_targets[name]),
-            "top1": top1_retrieval(predicted, test_targets[name], RETRIEVAL_POOL, rng),
+            "top1": retrieval["image"],
             "alpha": model.alpha,
         }
     results["chance"] = {"two_way": 0.5, "top1": 1 / min(RETRIEVAL_POOL, len(test_keys))}
@@ -153,31 +146,57 @@ def retinotopy_effect(ds: SyntheticNSD, subject: str, sessions: list[Session]) -
                 right_trials.append(run.betas[t])
     left, right = np.array(left_trials), np.array(right_trials)
     return {
-        "left_scenes": len(left), "right_scenes": len(right),
-        "left_field_voxels": int(left_voxels.sum()), "right_field_voxels": int(right_voxels.sum()),
+        "left_scenes": len(left),
+        "right_scenes": len(right),
+        "left_field_voxels": int(left_voxels.sum()),
+        "right_field_voxels": int(right_voxels.sum()),
         "left_field_preference": float(left[:, left_voxels].mean() - right[:, left_voxels].mean()),
-        "right_field_preference": float(left[:, right_voxels].mean() - right[:, right_voxels].mean()),
+        "right_field_preference": float(
+            left[:, right_voxels].mean() - right[:, right_voxels].mean()
+        ),
     }
 
 
 def bundle_matches(bundle: Path, subject: str, sessions: list[Session]) -> bool:
     """The shipped single-trial test betas equal the regenerated ones (up to int8 quantisation)."""
-    entry = next(s for s in json.loads((bundle / "dataset.json").read_text())["subjects"] if s["id"] == subject)
-    shipped = zarr.open_array(str(bundle / entry["betas"]["path"]), mode="r")[:].astype(np.float32) * entry["betas"]["scale"]
+    entry = next(
+        s
+        for s in json.loads((bundle / "dataset.json").read_text())["subjects"]
+        if s["id"] == subject
+    )
+    shipped = (
+        zarr.open_array(str(bundle / entry["betas"]["path"]), mode="r")[:].astype(np.float32)
+        * entry["betas"]["scale"]
+    )
     trials = json.loads((bundle / entry["trials"]).read_text())
-    rows = {(s, r, img): i for i, (s, r, img) in enumerate(zip(trials["session"], trials["repeat"], trials["image"]))}
-    errors = [np.abs(shipped[rows[(run.session, int(run.repeat[t]), key.index)]] - np.clip(run.betas[t], -3.97, 3.97)).max()
-              for run in sessions for t, key in enumerate(run.images)
-              if key.split == "test" and (run.session, int(run.repeat[t]), key.index) in rows]
+    rows = {
+        (s, r, img): i
+        for i, (s, r, img) in enumerate(zip(trials["session"], trials["repeat"], trials["image"]))
+    }
+    errors = [
+        np.abs(
+            shipped[rows[(run.session, int(run.repeat[t]), key.index)]]
+            - np.clip(run.betas[t], -3.97, 3.97)
+        ).max()
+        for run in sessions
+        for t, key in enumerate(run.images)
+        if key.split == "test" and (run.session, int(run.repeat[t]), key.index) in rows
+    ]
     return bool(errors) and max(errors) <= entry["betas"]["scale"] / 2 + 1e-6
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="demo")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--bundle", type=Path, help="also check that this bundle holds the regenerated betas")
-    parser.add_argument("--nc-sessions", type=int, default=3, help="sessions per subject for noise ceilings")
+    parser.add_argument(
+        "--bundle", type=Path, help="also check that this bundle holds the regenerated betas"
+    )
+    parser.add_argument(
+        "--nc-sessions", type=int, default=3, help="sessions per subject for noise ceilings"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     start = time.time()
@@ -190,17 +209,22 @@ def main(argv: list[str] | None = None) -> None:
         sessions = [ds.session(subject, s) for s in range(count)]
         nc = noise_ceiling(sessions)
         true_snr = ds.encoder(subject).ncsnr
-        true_nc = 100 * true_snr ** 2 / (true_snr ** 2 + 1 / REPEATS)
+        true_nc = 100 * true_snr**2 / (true_snr**2 + 1 / REPEATS)
         report["subjects"][subject] = {
-            "voxels": int(nc.size), "trials_generated": count * p.trials_per_session,
+            "voxels": int(nc.size),
+            "trials_generated": count * p.trials_per_session,
             "sessions_used": count,
             "noise_ceiling_quartiles": np.percentile(nc, [25, 50, 75]).round(1).tolist(),
             "noise_ceiling_range": [round(float(nc.min()), 1), round(float(nc.max()), 1)],
             "true_noise_ceiling_median": round(float(np.median(true_nc)), 1),
         }
         if subject == decoded_subject:
-            report["ridge"] = {"subject": subject, "trained_on": "repeat-averaged training betas",
-                               "real": decode(ds, sessions), "shuffled_labels": decode(ds, sessions, shuffle=True)}
+            report["ridge"] = {
+                "subject": subject,
+                "trained_on": "repeat-averaged training betas",
+                "real": decode(ds, sessions),
+                "shuffled_labels": decode(ds, sessions, shuffle=True),
+            }
             report["retinotopy"] = retinotopy_effect(ds, subject, sessions)
             if args.bundle:
                 report["bundle_matches_generator"] = bundle_matches(args.bundle, subject, sessions)
@@ -209,26 +233,42 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def format_report(report: dict) -> str:
-    lines = [f"synthetic NSD check — profile {report['profile']}, seed {report['seed']} (simulated data)", "",
-             "subject   V_s    trials  NC quartiles (%)     NC range    true NC median"]
+    lines = [
+        f"synthetic NSD check — profile {report['profile']}, seed {report['seed']} "
+        "(simulated data)",
+        "",
+        "subject   V_s    trials  NC quartiles (%)     NC range    true NC median",
+    ]
     for subject, s in report["subjects"].items():
-        q = s["noise_ceiling_quartiles"]
-        lines.append(f"{subject}  {s['voxels']:6d}  {s['trials_generated']:6d}  {q[0]:5.1f} {q[1]:5.1f} {q[2]:5.1f}"
-                     f"    {s['noise_ceiling_range'][0]:4.1f}-{s['noise_ceiling_range'][1]:4.1f}   {s['true_noise_ceiling_median']:5.1f}")
+        q, (low, high) = s["noise_ceiling_quartiles"], s["noise_ceiling_range"]
+        lines.append(
+            f"{subject}  {s['voxels']:6d}  {s['trials_generated']:6d}  "
+            f"{q[0]:5.1f} {q[1]:5.1f} {q[2]:5.1f}    {low:4.1f}-{high:4.1f}   "
+            f"{s['true_noise_ceiling_median']:5.1f}"
+        )
     ridge = report["ridge"]
     real, shuffled = ridge["real"], ridge["shuffled_labels"]
-    lines += ["", f"ridge decoder, {ridge['subject']}, {real['train_images']} training images "
-                  f"({ridge['trained_on']}), {real['test_images']} test images",
-              f"target      two-way   top-1 (among {min(RETRIEVAL_POOL, real['test_images'])})   "
-              "shuffled two-way  shuffled top-1"]
+    lines += [
+        "",
+        f"ridge decoder, {ridge['subject']}, {real['train_images']} training images "
+        f"({ridge['trained_on']}), {real['test_images']} test images",
+        f"target      two-way   top-1 (among {min(RETRIEVAL_POOL, real['test_images'])})   "
+        "shuffled two-way  shuffled top-1",
+    ]
     for name in ("pixels", "categories"):
-        lines.append(f"{name:10s}  {real[name]['two_way']:7.3f}   {real[name]['top1']:7.3f}            "
-                     f"{shuffled[name]['two_way']:7.3f}           {shuffled[name]['top1']:7.3f}")
+        lines.append(
+            f"{name:10s}  {real[name]['two_way']:7.3f}   {real[name]['top1']:7.3f}            "
+            f"{shuffled[name]['two_way']:7.3f}           {shuffled[name]['top1']:7.3f}"
+        )
     lines.append(f"chance      {real['chance']['two_way']:7.3f}   {real['chance']['top1']:7.3f}")
     r = report["retinotopy"]
-    lines += ["", f"retinotopy: objects-left minus objects-right scenes ({r['left_scenes']} vs {r['right_scenes']} trials)",
-              f"  left-field voxels ({r['left_field_voxels']}):  {r['left_field_preference']:+.3f} z",
-              f"  right-field voxels ({r['right_field_voxels']}): {r['right_field_preference']:+.3f} z"]
+    lines += [
+        "",
+        "retinotopy: objects-left minus objects-right scenes "
+        f"({r['left_scenes']} vs {r['right_scenes']} trials)",
+        f"  left-field voxels ({r['left_field_voxels']}):  {r['left_field_preference']:+.3f} z",
+        f"  right-field voxels ({r['right_field_voxels']}): {r['right_field_preference']:+.3f} z",
+    ]
     if "bundle_matches_generator" in report:
         lines.append(f"\nbundle holds the regenerated betas: {report['bundle_matches_generator']}")
     lines.append(f"\n({report['seconds']} s)")

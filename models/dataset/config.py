@@ -1,4 +1,5 @@
-"""Generation profiles. One block of plain values per profile; everything else derives from the seed."""
+"""Generation profiles. One block of plain values per profile; everything else derives from the
+seed."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -35,22 +36,50 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     # real code path at a small size: 3.6 mm voxels, 64 px images, a few short sessions
     "smoke": Profile(
-        name="smoke", voxel_mm=3.6, grid=(41, 52, 42), mask_voxels=(1500, 2250), image_px=64,
-        sessions=4, trials_per_session=180, test_per_session=12, n_test_images=48,
-        shipped_test_images=48, calibration_images=64, clipart_per_category=6,
+        name="smoke",
+        voxel_mm=3.6,
+        grid=(41, 52, 42),
+        mask_voxels=(1500, 2250),
+        image_px=64,
+        sessions=4,
+        trials_per_session=180,
+        test_per_session=12,
+        n_test_images=48,
+        shipped_test_images=48,
+        calibration_images=64,
+        clipart_per_category=6,
     ),
     # what ships in public/datasets/synthetic-nsd: the sessions that hold the first 300 test images
     "demo": Profile(
-        name="demo", voxel_mm=1.8, grid=(81, 104, 83), mask_voxels=(12000, 18000), image_px=256,
-        sessions=12, trials_per_session=750, test_per_session=25, n_test_images=1000,
-        shipped_test_images=300, calibration_images=400, clipart_per_category=0,
+        name="demo",
+        voxel_mm=1.8,
+        grid=(81, 104, 83),
+        mask_voxels=(12000, 18000),
+        image_px=256,
+        sessions=12,
+        trials_per_session=750,
+        test_per_session=25,
+        n_test_images=1000,
+        shipped_test_images=300,
+        calibration_images=400,
+        clipart_per_category=0,
     ),
     # NSD scale: 40 sessions of 750 trials per subject (10000 images, 1000 shared); for training
     "full": Profile(
-        name="full", voxel_mm=1.8, grid=(81, 104, 83), mask_voxels=(12000, 18000), image_px=256,
-        sessions=40, trials_per_session=750, test_per_session=25, n_test_images=1000,
-        shipped_test_images=1000, calibration_images=400, clipart_per_category=0,
-        betas_subjects=SUBJECTS, single_trial_subjects=SUBJECTS,
+        name="full",
+        voxel_mm=1.8,
+        grid=(81, 104, 83),
+        mask_voxels=(12000, 18000),
+        image_px=256,
+        sessions=40,
+        trials_per_session=750,
+        test_per_session=25,
+        n_test_images=1000,
+        shipped_test_images=1000,
+        calibration_images=400,
+        clipart_per_category=0,
+        betas_subjects=SUBJECTS,
+        single_trial_subjects=SUBJECTS,
     ),
 }
 

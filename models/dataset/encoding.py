@@ -21,13 +21,23 @@ FEATURE_PX = 32  # low-level feature maps are pooled on a 32 x 32 grid over the 
 LOW_LEVEL = ("contrast", "luminance", "red_green", "blue_yellow")
 CONTRAST_EXPONENT = 0.5  # compressive spatial summation
 OCCIPITAL_POLE_Y = -104.0  # template mm
-# eccentricity = E0 * (exp(d / K) - 1) for d mm anterior of the pole (log-polar cortical magnification)
+# eccentricity = E0 * (exp(d / K) - 1) for d mm anterior of the pole (log-polar cortical
+# magnification)
 ECC_E0, ECC_K = 0.5, 20.0
 SIZE_SLOPE = {1: 0.12, 2: 0.2, 3: 0.35}  # pRF size grows with eccentricity, more in later areas
 SNR_BY_AREA = np.array([0.0, 0.42, 0.38, 0.34, 0.32])
 SEMANTIC_SHARE = {1: 0.0, 2: 0.05, 3: 0.3, 4: 0.85}  # share of semantic drive per area
-ENCODING_COLUMNS = ("prf_x", "prf_y", "prf_sigma", "w_contrast", "w_luminance", "w_red_green",
-                    "w_blue_yellow", "ncsnr", "area") + tuple(f"cat:{c}" for c in CATEGORY_NAMES)
+ENCODING_COLUMNS = (
+    "prf_x",
+    "prf_y",
+    "prf_sigma",
+    "w_contrast",
+    "w_luminance",
+    "w_red_green",
+    "w_blue_yellow",
+    "ncsnr",
+    "area",
+) + tuple(f"cat:{c}" for c in CATEGORY_NAMES)
 
 
 def low_level_maps(images: np.ndarray) -> np.ndarray:
@@ -38,12 +48,17 @@ def low_level_maps(images: np.ndarray) -> np.ndarray:
     gx = np.diff(luminance, axis=2, append=luminance[:, :, -1:])
     gy = np.diff(luminance, axis=1, append=luminance[:, -1:, :])
     scale = images.shape[1] / 64  # gradients per pixel shrink as resolution grows
-    channels = [(gx ** 2 + gy ** 2) * scale ** 2, luminance, rgb[..., 0] - rgb[..., 1],
-                rgb[..., 2] - (rgb[..., 0] + rgb[..., 1]) / 2]
+    channels = [
+        (gx**2 + gy**2) * scale**2,
+        luminance,
+        rgb[..., 0] - rgb[..., 1],
+        rgb[..., 2] - (rgb[..., 0] + rgb[..., 1]) / 2,
+    ]
     n, size = images.shape[0], images.shape[1]
     block = size // FEATURE_PX
-    return np.stack([c.reshape(n, FEATURE_PX, block, FEATURE_PX, block).mean((2, 4)) for c in channels],
-                    axis=1).astype(np.float32)
+    return np.stack(
+        [c.reshape(n, FEATURE_PX, block, FEATURE_PX, block).mean((2, 4)) for c in channels], axis=1
+    ).astype(np.float32)
 
 
 def semantic_features(scene: dict) -> np.ndarray:
@@ -54,7 +69,9 @@ def semantic_features(scene: dict) -> np.ndarray:
         categories[CATEGORY_NAMES.index(obj["category"])] += obj["size"]
     animate = sum(categories[CATEGORY_NAMES.index(c)] for c in ANIMATE)
     outdoor = float(scene["background"]["kind"] == "sky and ground")
-    return np.concatenate([categories, [animate, outdoor, len(scene["objects"]) / 3]]).astype(np.float32)
+    return np.concatenate([categories, [animate, outdoor, len(scene["objects"]) / 3]]).astype(
+        np.float32
+    )
 
 
 N_SEMANTIC = len(CATEGORY_NAMES) + 3
@@ -92,16 +109,21 @@ def retinotopy(anatomy: SubjectAnatomy, rng: np.random.Generator) -> np.ndarray:
     depth = np.abs(above)
     polar = np.select(  # |polar angle| from the horizontal meridian, degrees
         [area == 1, area == 2, area == 3],
-        [90 * np.clip(depth / half_width, 0, 1),
-         90 * np.clip(1 - (depth - half_width) / half_width, 0, 1),
-         90 * np.clip((depth - 2 * half_width) / half_width, 0, 1)],
-        default=0.0)
+        [
+            90 * np.clip(depth / half_width, 0, 1),
+            90 * np.clip(1 - (depth - half_width) / half_width, 0, 1),
+            90 * np.clip((depth - 2 * half_width) / half_width, 0, 1),
+        ],
+        default=0.0,
+    )
     polar = np.deg2rad(np.clip(polar + rng.normal(0, 8, len(x)), 0, 90))
     distance = np.clip(y - OCCIPITAL_POLE_Y, 0, None) + rng.normal(0, 2, len(x))
     eccentricity = np.clip(ECC_E0 * (np.exp(distance / ECC_K) - 1), 0.1, 20)
     prf_x = np.where(x < 0, 1, -1) * eccentricity * np.cos(polar)
     prf_y = np.where(above > 0, -1, 1) * eccentricity * np.sin(polar)
-    slope = np.select([area == 1, area == 2, area == 3], [SIZE_SLOPE[1], SIZE_SLOPE[2], SIZE_SLOPE[3]], 0)
+    slope = np.select(
+        [area == 1, area == 2, area == 3], [SIZE_SLOPE[1], SIZE_SLOPE[2], SIZE_SLOPE[3]], 0
+    )
     sigma = (0.3 + slope * eccentricity) * np.exp(rng.normal(0, 0.15, len(x)))
     ventral = area == 4
     prf_x[ventral] = rng.normal(0, 1.0, ventral.sum())
@@ -148,12 +170,17 @@ class SubjectEncoder:
         """[V, len(ENCODING_COLUMNS)] ground truth for the bundle."""
         low = self.low_weights * (1 - self.semantic_share)[:, None]
         semantic = self.semantic_weights[: len(CATEGORY_NAMES)].T * self.semantic_share[:, None]
-        return np.concatenate([self.prf, low, self.ncsnr[:, None],
-                               area[:, None].astype(np.float32), semantic], 1).astype(np.float32)
+        return np.concatenate(
+            [self.prf, low, self.ncsnr[:, None], area[:, None].astype(np.float32), semantic], 1
+        ).astype(np.float32)
 
 
-def make_encoder(anatomy: SubjectAnatomy, profile: Profile, calibration_maps: np.ndarray,
-                 calibration_semantics: np.ndarray) -> SubjectEncoder:
+def make_encoder(
+    anatomy: SubjectAnatomy,
+    profile: Profile,
+    calibration_maps: np.ndarray,
+    calibration_semantics: np.ndarray,
+) -> SubjectEncoder:
     index = int(anatomy.subject[-2:])
     rng = np.random.default_rng([profile.seed, 6, index])
     n_voxels, area = len(anatomy.area), anatomy.area
@@ -162,43 +189,70 @@ def make_encoder(anatomy: SubjectAnatomy, profile: Profile, calibration_maps: np
     gx, gy = _visual_field_grid()
     pixel_area = (STIMULUS_DEG / FEATURE_PX) ** 2
     d2 = (gx[:, None] - prf[None, :, 0]) ** 2 + (gy[:, None] - prf[None, :, 1]) ** 2
-    pooling = (np.exp(-d2 / (2 * prf[:, 2] ** 2)) * pixel_area / (2 * np.pi * prf[:, 2] ** 2)).astype(np.float32)
+    pooling = (
+        np.exp(-d2 / (2 * prf[:, 2] ** 2)) * pixel_area / (2 * np.pi * prf[:, 2] ** 2)
+    ).astype(np.float32)
     visibility = pooling.sum(0)  # fraction of the pRF that falls on the stimulus
 
-    low_weights = np.stack([
-        np.exp(rng.normal(0, 0.2, n_voxels)),  # contrast energy drives every early voxel
-        rng.normal(0, 0.3, n_voxels),
-        rng.normal(0, 0.5, n_voxels),
-        rng.normal(0, 0.4, n_voxels),
-    ], 1).astype(np.float32)
+    low_weights = np.stack(
+        [
+            np.exp(rng.normal(0, 0.2, n_voxels)),  # contrast energy drives every early voxel
+            rng.normal(0, 0.3, n_voxels),
+            rng.normal(0, 0.5, n_voxels),
+            rng.normal(0, 0.4, n_voxels),
+        ],
+        1,
+    ).astype(np.float32)
 
     patches = category_patches(profile.seed)
     x, y, z = anatomy.template_mm.T
     position = np.stack([np.abs(x), y, z], 1)
     distance2 = ((position[:, None, :] - patches[None]) ** 2).sum(-1)
     animate = np.array([c in ANIMATE for c in CATEGORY_NAMES], np.float32)
-    lateral = np.clip((np.abs(x) - 32) / 10, -1, 1)  # the animate/inanimate gradient across the fusiform
-    category_weights = (1.5 * np.exp(-distance2 / (2 * 8.0 ** 2))
-                        + 0.4 * lateral[:, None] * (2 * animate - 1)
-                        + rng.normal(0, 0.35, distance2.shape))
-    extra = np.stack([0.5 * lateral, rng.normal(0, 0.4, n_voxels) - 0.3 * lateral,
-                      rng.normal(0.3, 0.2, n_voxels)], 1)
+    # the animate/inanimate gradient across the fusiform
+    lateral = np.clip((np.abs(x) - 32) / 10, -1, 1)
+    category_weights = (
+        1.5 * np.exp(-distance2 / (2 * 8.0**2))
+        + 0.4 * lateral[:, None] * (2 * animate - 1)
+        + rng.normal(0, 0.35, distance2.shape)
+    )
+    extra = np.stack(
+        [
+            0.5 * lateral,
+            rng.normal(0, 0.4, n_voxels) - 0.3 * lateral,
+            rng.normal(0.3, 0.2, n_voxels),
+        ],
+        1,
+    )
     semantic_weights = np.concatenate([category_weights, extra], 1).T.astype(np.float32)
     semantic_share = np.array([SEMANTIC_SHARE[int(a)] for a in area], np.float32)
 
     smooth_gain = _smooth_field(anatomy, rng, sigma_vox=3, count=1)[0]
-    ncsnr = (SNR_BY_AREA[area] * np.exp(rng.normal(0, 0.45, n_voxels) + 0.35 * smooth_gain)
-             * np.where(area < 4, np.sqrt(visibility), 1.0))
+    ncsnr = (
+        SNR_BY_AREA[area]
+        * np.exp(rng.normal(0, 0.45, n_voxels) + 0.35 * smooth_gain)
+        * np.where(area < 4, np.sqrt(visibility), 1.0)
+    )
     ncsnr = np.clip(ncsnr, 0, 0.9).astype(np.float32)
 
-    draft = SubjectEncoder(prf, pooling, low_weights, semantic_weights, semantic_share, ncsnr,
-                           mean=np.zeros(n_voxels, np.float32), sd=np.ones(n_voxels, np.float32),
-                           noise_basis=_smooth_field(anatomy, rng, sigma_vox=1.5, count=24) * np.sqrt(0.5 / 24))
+    draft = SubjectEncoder(
+        prf,
+        pooling,
+        low_weights,
+        semantic_weights,
+        semantic_share,
+        ncsnr,
+        mean=np.zeros(n_voxels, np.float32),
+        sd=np.ones(n_voxels, np.float32),
+        noise_basis=_smooth_field(anatomy, rng, sigma_vox=1.5, count=24) * np.sqrt(0.5 / 24),
+    )
     raw = draft.drive(calibration_maps, calibration_semantics)
     return SubjectEncoder(**{**draft.__dict__, "mean": raw.mean(0), "sd": raw.std(0) + 1e-6})
 
 
-def _smooth_field(anatomy: SubjectAnatomy, rng: np.random.Generator, sigma_vox: float, count: int) -> np.ndarray:
+def _smooth_field(
+    anatomy: SubjectAnatomy, rng: np.random.Generator, sigma_vox: float, count: int
+) -> np.ndarray:
     """[count, V] unit-variance random fields smooth over space, sampled at the mask voxels."""
     lo, hi = anatomy.voxels.min(0), anatomy.voxels.max(0) + 1
     pad = int(3 * sigma_vox)
@@ -216,8 +270,13 @@ def session_noise(encoder: SubjectEncoder, n_trials: int, rng: np.random.Generat
     """[n, V] noise: spatially smooth components, independent voxel noise, a session offset and a
     slow drift (the offset is what per-session z-scoring removes)."""
     n_voxels = encoder.ncsnr.shape[0]
-    smooth = rng.standard_normal((n_trials, encoder.noise_basis.shape[0])).astype(np.float32) @ encoder.noise_basis
+    smooth = (
+        rng.standard_normal((n_trials, encoder.noise_basis.shape[0])).astype(np.float32)
+        @ encoder.noise_basis
+    )
     independent = rng.standard_normal((n_trials, n_voxels)).astype(np.float32) * np.sqrt(0.5)
     offset = rng.normal(0, 0.7, n_voxels).astype(np.float32)
-    drift = np.outer(np.linspace(-0.5, 0.5, n_trials), rng.normal(0, 0.3, n_voxels)).astype(np.float32)
+    drift = np.outer(np.linspace(-0.5, 0.5, n_trials), rng.normal(0, 0.3, n_voxels)).astype(
+        np.float32
+    )
     return smooth + independent + offset + drift

@@ -18,9 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start = time.time()
     profile = get_profile(args.profile, seed=args.seed)
-    write_bundle(SyntheticNSD(profile), args.out,
-                 log=lambda message: print(f"[{time.time() - start:6.1f}s] {message}", flush=True))
-    print(f"wrote {args.out} ({profile.name} profile, seed {profile.seed}) in {time.time() - start:.0f}s")
+    write_bundle(
+        SyntheticNSD(profile),
+        args.out,
+        log=lambda message: print(f"[{time.time() - start:6.1f}s] {message}", flush=True),
+    )
+    seconds = time.time() - start
+    print(f"wrote {args.out} ({profile.name} profile, seed {profile.seed}) in {seconds:.0f}s")
 
 
 if __name__ == "__main__":

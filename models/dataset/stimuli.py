@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 CLIPART_DIR = Path("/usr/share/openclipart/png")
 
@@ -39,10 +39,18 @@ CATEGORY_NAMES = tuple(CATEGORIES)
 ANIMATE = ("mammal", "bird", "insect", "fish", "face", "person")
 BACKGROUNDS = ("sky and ground", "plain", "gradient", "stripes", "checkerboard", "dots")
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (200, 40, 40), "orange": (235, 140, 30), "yellow": (235, 215, 60),
-    "green": (60, 160, 70), "teal": (40, 150, 150), "blue": (50, 90, 200), "purple": (130, 60, 170),
-    "pink": (235, 130, 170), "brown": (130, 85, 45), "grey": (128, 128, 128),
-    "black": (25, 25, 25), "white": (240, 240, 240),
+    "red": (200, 40, 40),
+    "orange": (235, 140, 30),
+    "yellow": (235, 215, 60),
+    "green": (60, 160, 70),
+    "teal": (40, 150, 150),
+    "blue": (50, 90, 200),
+    "purple": (130, 60, 170),
+    "pink": (235, 130, 170),
+    "brown": (130, 85, 45),
+    "grey": (128, 128, 128),
+    "black": (25, 25, 25),
+    "white": (240, 240, 240),
 }
 SKY = ("blue", "white", "orange", "purple", "grey")
 GROUND = ("green", "brown", "yellow", "grey", "teal")
@@ -53,36 +61,56 @@ MANIFEST = Path(__file__).with_name("clipart.json")
 
 @dataclass(frozen=True)
 class ClipartLibrary:
-    """Exemplar files per category, from the committed manifest (scanning the package takes ~1 min)."""
+    """Exemplar files per category, from the committed manifest (scanning the package takes
+    ~1 min)."""
+
     files: dict[str, tuple[str, ...]]
 
     @staticmethod
     def load(per_category: int = 0) -> "ClipartLibrary":
         if not CLIPART_DIR.is_dir():
-            raise FileNotFoundError(f"{CLIPART_DIR} is missing: install Debian's openclipart-png package")
+            raise FileNotFoundError(
+                f"{CLIPART_DIR} is missing: install Debian's openclipart-png package"
+            )
         manifest = json.loads(MANIFEST.read_text())
-        files = {name: tuple(manifest[name][:per_category] if per_category else manifest[name])
-                 for name in CATEGORIES}
+        files = {
+            name: tuple(manifest[name][:per_category] if per_category else manifest[name])
+            for name in CATEGORIES
+        }
         missing = [f for names in files.values() for f in names if not (CLIPART_DIR / f).exists()]
         if missing:
-            raise FileNotFoundError(f"{MANIFEST.name} names {len(missing)} files absent from "
-                                    f"{CLIPART_DIR} (first: {missing[0]}); rebuild it with "
-                                    "`python3 -m models.dataset.stimuli`")
+            raise FileNotFoundError(
+                f"{MANIFEST.name} names {len(missing)} files absent from "
+                f"{CLIPART_DIR} (first: {missing[0]}); rebuild it with "
+                "`python3 -m models.dataset.stimuli`"
+            )
         return ClipartLibrary(files)
 
 
 def scan_clipart() -> dict[str, list[str]]:
     """Every usable exemplar of each category, in sorted order."""
-    return {name: [f for f in sorted(str(p.relative_to(CLIPART_DIR))
-                                     for folder in folders for p in (CLIPART_DIR / folder).rglob("*.png"))
-                   if _usable(CLIPART_DIR / f)]
-            for name, folders in CATEGORIES.items()}
+    return {
+        name: [
+            f
+            for f in sorted(
+                str(p.relative_to(CLIPART_DIR))
+                for folder in folders
+                for p in (CLIPART_DIR / folder).rglob("*.png")
+            )
+            if _usable(CLIPART_DIR / f)
+        ]
+        for name, folders in CATEGORIES.items()
+    }
 
 
 def _usable(path: Path) -> bool:
     """An object cut-out: a transparent background and a reasonably compact opaque shape."""
     with Image.open(path) as image:
-        if not 48 <= min(image.size) or max(image.size) > 4 * min(image.size) or image.width * image.height > 4e6:
+        if (
+            not 48 <= min(image.size)
+            or max(image.size) > 4 * min(image.size)
+            or image.width * image.height > 4e6
+        ):
             return False
         alpha = np.asarray(image.convert("RGBA").resize((32, 32)))[..., 3]
     opaque = (alpha > 128).mean()
@@ -96,8 +124,9 @@ def _cutout(relative: str, size: int) -> Image.Image:
         image = source.convert("RGBA")
     image = image.crop(image.getchannel("A").point(lambda a: 255 if a > 16 else 0).getbbox())
     scale = size / max(image.size)
-    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                        Image.LANCZOS)
+    return image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.LANCZOS
+    )
 
 
 def _colour_name(rgb: np.ndarray) -> str:
@@ -113,10 +142,15 @@ def sample_scene(library: ClipartLibrary, rng: np.random.Generator) -> dict:
         colours = [str(rng.choice(SKY)), str(rng.choice(GROUND))]
     else:
         colours = [str(c) for c in rng.choice(palette, size=2, replace=False)]
-    scene = {"background": {"kind": background, "colours": colours,
-                            "horizon": round(float(rng.uniform(0.45, 0.75)), 3),
-                            "angle": round(float(rng.uniform(0, 180)), 1)},
-             "objects": []}
+    scene = {
+        "background": {
+            "kind": background,
+            "colours": colours,
+            "horizon": round(float(rng.uniform(0.45, 0.75)), 3),
+            "angle": round(float(rng.uniform(0, 180)), 1),
+        },
+        "objects": [],
+    }
     n_objects = int(rng.choice([1, 2, 3], p=[0.4, 0.4, 0.2]))
     categories = rng.choice(CATEGORY_NAMES, size=n_objects, replace=False)
     slots = rng.permutation(3)[:n_objects]  # left, centre, right thirds keep objects apart
@@ -124,14 +158,18 @@ def sample_scene(library: ClipartLibrary, rng: np.random.Generator) -> dict:
         exemplars = library.files[str(category)]
         size = float(rng.uniform(0.45, 0.7) if n_objects == 1 else rng.uniform(0.28, 0.45))
         centre_x = (slot + 0.5) / 3 if n_objects > 1 else float(rng.uniform(0.3, 0.7))
-        scene["objects"].append({
-            "category": str(category),
-            "exemplar": exemplars[int(rng.integers(len(exemplars)))],
-            "x": round(float(np.clip(centre_x + rng.normal(0, 0.05), size / 2, 1 - size / 2)), 3),
-            "y": round(float(rng.uniform(0.3, 0.7)), 3),
-            "size": round(size, 3),
-            "flip": bool(rng.random() < 0.5),
-        })
+        scene["objects"].append(
+            {
+                "category": str(category),
+                "exemplar": exemplars[int(rng.integers(len(exemplars)))],
+                "x": round(
+                    float(np.clip(centre_x + rng.normal(0, 0.05), size / 2, 1 - size / 2)), 3
+                ),
+                "y": round(float(rng.uniform(0.3, 0.7)), 3),
+                "size": round(size, 3),
+                "flip": bool(rng.random() < 0.5),
+            }
+        )
         scene["objects"][-1]["colour"] = _dominant_colour(scene["objects"][-1]["exemplar"])
     return scene
 
@@ -183,7 +221,13 @@ def render(scene: dict, px: int) -> np.ndarray:
 
 def caption(scene: dict) -> str:
     def place(obj: dict) -> str:
-        return "on the left" if obj["x"] < 0.4 else "on the right" if obj["x"] > 0.6 else "in the middle"
+        return (
+            "on the left"
+            if obj["x"] < 0.4
+            else "on the right"
+            if obj["x"] > 0.6
+            else "in the middle"
+        )
 
     def size(obj: dict) -> str:
         return "large" if obj["size"] > 0.5 else "small" if obj["size"] < 0.34 else ""
@@ -199,7 +243,8 @@ def caption(scene: dict) -> str:
     elif background["kind"] == "plain":
         setting = f"on a plain {background['colours'][0]} background"
     else:
-        setting = f"on a {background['colours'][0]} and {background['colours'][1]} {background['kind']} background"
+        first, second = background["colours"][:2]
+        setting = f"on a {first} and {second} {background['kind']} background"
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return f"{listed}, {setting}"
 

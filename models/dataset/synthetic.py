@@ -20,6 +20,7 @@ from .stimuli import ClipartLibrary, render, sample_scene
 @dataclass(frozen=True)
 class ImageKey:
     """A stimulus: one of the shared test images (subject 0) or one subject's training image."""
+
     subject: int
     index: int
 
@@ -29,7 +30,11 @@ class ImageKey:
 
     @property
     def id(self) -> str:
-        return f"test-{self.index:04d}" if self.subject == 0 else f"subj{self.subject:02d}-train-{self.index:05d}"
+        return (
+            f"test-{self.index:04d}"
+            if self.subject == 0
+            else f"subj{self.subject:02d}-train-{self.index:05d}"
+        )
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ class SyntheticNSD:
         return ClipartLibrary.load(self.profile.clipart_per_category)
 
     def scene(self, key: ImageKey) -> dict:
-        return sample_scene(self.library, np.random.default_rng([self.profile.seed, 2, key.subject, key.index]))
+        return sample_scene(
+            self.library, np.random.default_rng([self.profile.seed, 2, key.subject, key.index])
+        )
 
     def image(self, key: ImageKey) -> np.ndarray:
         return render(self.scene(key), self.profile.image_px)
@@ -65,8 +72,10 @@ class SyntheticNSD:
 
     @cached_property
     def _calibration(self) -> tuple[np.ndarray, np.ndarray]:
-        scenes = [sample_scene(self.library, np.random.default_rng([self.profile.seed, 3, k]))
-                  for k in range(self.profile.calibration_images)]
+        scenes = [
+            sample_scene(self.library, np.random.default_rng([self.profile.seed, 3, k]))
+            for k in range(self.profile.calibration_images)
+        ]
         images = np.stack([render(s, self.profile.image_px) for s in scenes])
         return low_level_maps(images), np.stack([semantic_features(s) for s in scenes])
 
@@ -79,15 +88,22 @@ class SyntheticNSD:
         training images, each shown REPEATS times in a random order."""
         p = self.profile
         test = [ImageKey(0, session * p.test_per_session + k) for k in range(p.test_per_session)]
-        train = [ImageKey(int(subject[-2:]), session * p.train_per_session + k) for k in range(p.train_per_session)]
+        train = [
+            ImageKey(int(subject[-2:]), session * p.train_per_session + k)
+            for k in range(p.train_per_session)
+        ]
         return test + train
 
     def session(self, subject: str, session: int) -> Session:
         p = self.profile
         if not 0 <= session < p.sessions:
-            raise ValueError(f"session {session} is outside 0..{p.sessions - 1} for profile {p.name}")
+            raise ValueError(
+                f"session {session} is outside 0..{p.sessions - 1} for profile {p.name}"
+            )
         keys = self.session_images(subject, session)
-        order = np.random.default_rng([p.seed, 4, int(subject[-2:]), session]).permutation(len(keys) * REPEATS)
+        order = np.random.default_rng([p.seed, 4, int(subject[-2:]), session]).permutation(
+            len(keys) * REPEATS
+        )
         image_of_trial = order % len(keys)
         repeat = np.zeros(len(order), np.int64)
         seen = np.zeros(len(keys), np.int64)
@@ -98,7 +114,11 @@ class SyntheticNSD:
         semantics = np.stack([semantic_features(s) for s in scenes])
         encoder = self.encoder(subject)
         signal = encoder.signal(maps, semantics)
-        noise = session_noise(encoder, len(order), np.random.default_rng([p.seed, 7, int(subject[-2:]), session]))
+        noise = session_noise(
+            encoder, len(order), np.random.default_rng([p.seed, 7, int(subject[-2:]), session])
+        )
         betas = signal[image_of_trial] + noise
         betas = (betas - betas.mean(0)) / (betas.std(0) + 1e-6)
-        return Session(subject, session, [keys[i] for i in image_of_trial], repeat, betas.astype(np.float32))
+        return Session(
+            subject, session, [keys[i] for i in image_of_trial], repeat, betas.astype(np.float32)
+        )

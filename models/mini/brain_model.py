@@ -3,35 +3,17 @@ latent H, a residual MLP backbone, token / retrieval / low-level heads, and a di
 refines the predicted tokens toward the image encoder's."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn as nn
 
+from .config import BrainConfig
 from .diffusion import timestep_embedding
-from .image_model import Block, ImageConfig, standardize
-
-IMAGE = ImageConfig()  # the brain side lands in the image side's token and latent spaces
-
-
-@dataclass(frozen=True)
-class BrainConfig:
-    hidden: int = 256  # H
-    blocks: int = 4
-    dropout: float = 0.15
-    tokens: int = IMAGE.tokens  # T
-    token_dim: int = IMAGE.token_dim  # D
-    embed_dim: int = IMAGE.embed_dim  # E
-    latent_channels: int = IMAGE.latent_channels  # C
-    latent_size: int = IMAGE.latent_size  # h = w
-    lowlevel_channels: int = 32
-    prior_width: int = 128
-    prior_layers: int = 4
-    prior_heads: int = 4
+from .layers import Block, standardize
 
 
 class Reshape(nn.Module):
-    """[B, prod(shape)] -> [B, *shape] with constant sizes (nn.Unflatten does not export at opset 17)."""
+    """[B, prod(shape)] -> [B, *shape] with constant sizes (nn.Unflatten does not export at opset
+    17)."""
 
     def __init__(self, *shape: int):
         super().__init__()
@@ -48,18 +30,34 @@ class Backbone(nn.Module):
         super().__init__()
         self.cfg = cfg
         h = cfg.hidden
-        self.blocks = nn.ModuleList([
-            nn.Sequential(nn.LayerNorm(h), nn.Linear(h, h), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(h, h))
-            for _ in range(cfg.blocks)])
+        self.blocks = nn.ModuleList(
+            [
+                nn.Sequential(
+                    nn.LayerNorm(h),
+                    nn.Linear(h, h),
+                    nn.GELU(),
+                    nn.Dropout(cfg.dropout),
+                    nn.Linear(h, h),
+                )
+                for _ in range(cfg.blocks)
+            ]
+        )
         self.token_head = nn.Linear(h, cfg.tokens * cfg.token_dim)
-        self.retrieval_head = nn.Sequential(nn.LayerNorm(h), nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, cfg.embed_dim))
-        # MindEye2's low-level head: a Linear to a small feature grid, then convolutions up to the latent
+        self.retrieval_head = nn.Sequential(
+            nn.LayerNorm(h), nn.GELU(), nn.Linear(h, h), nn.GELU(), nn.Linear(h, cfg.embed_dim)
+        )
+        # MindEye2's low-level head: a Linear to a small feature grid, then convolutions up to the
+        # latent
         grid = cfg.latent_size // 2
         self.lowlevel_head = nn.Sequential(
-            nn.LayerNorm(h), nn.Linear(h, cfg.lowlevel_channels * grid * grid),
-            Reshape(cfg.lowlevel_channels, grid, grid), nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(cfg.lowlevel_channels, cfg.lowlevel_channels, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(cfg.lowlevel_channels, cfg.latent_channels, 3, padding=1))
+            nn.LayerNorm(h),
+            nn.Linear(h, cfg.lowlevel_channels * grid * grid),
+            Reshape(cfg.lowlevel_channels, grid, grid),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(cfg.lowlevel_channels, cfg.lowlevel_channels, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(cfg.lowlevel_channels, cfg.latent_channels, 3, padding=1),
+        )
 
     def forward(self, shared: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = shared
@@ -76,7 +74,9 @@ class BrainModel(nn.Module):
     def __init__(self, cfg: BrainConfig, voxel_counts: dict[str, int]):
         super().__init__()
         self.cfg = cfg
-        self.adapters = nn.ModuleDict({s: nn.Linear(v, cfg.hidden) for s, v in voxel_counts.items()})
+        self.adapters = nn.ModuleDict(
+            {s: nn.Linear(v, cfg.hidden) for s, v in voxel_counts.items()}
+        )
         self.backbone = Backbone(cfg)
 
     def forward(self, subject: str, voxels: torch.Tensor):
@@ -84,8 +84,8 @@ class BrainModel(nn.Module):
 
 
 class Prior(nn.Module):
-    """DALL-E 2 style prior: a transformer over [cond tokens, time token, noisy tokens] that predicts
-    the clean tokens (x0-parameterisation, as MindEye2's prior).
+    """DALL-E 2 style prior: a transformer over [cond tokens, time token, noisy tokens] that
+    predicts the clean tokens (x0-parameterisation, as MindEye2's prior).
 
     Two things make it use the backbone's tokens (`cond`) as well as a short training allows:
     - each noisy token also gets its own cond token at its input: tokens are image patches, so cond
@@ -105,7 +105,9 @@ class Prior(nn.Module):
         self.cond_x = nn.Linear(cfg.token_dim, w)  # cond token i, added to noisy token i
         self.time = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
         self.position = nn.Parameter(torch.randn(1, 2 * cfg.tokens + 1, w) * 0.02)
-        self.blocks = nn.Sequential(*[Block(w, cfg.prior_heads, 2 * cfg.tokens + 1) for _ in range(cfg.prior_layers)])
+        self.blocks = nn.Sequential(
+            *[Block(w, cfg.prior_heads, 2 * cfg.tokens + 1) for _ in range(cfg.prior_layers)]
+        )
         self.norm = nn.LayerNorm(w)
         self.out = nn.Linear(w, cfg.token_dim)
         self.tokens = cfg.tokens
@@ -113,5 +115,8 @@ class Prior(nn.Module):
     def forward(self, x_t: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         time = self.time(timestep_embedding(t, self.width))[:, None]
         cond = standardize(cond)
-        h = torch.cat([self.cond_in(cond), time, self.x_in(x_t) + self.cond_x(cond)], 1) + self.position
-        return self.out(self.norm(self.blocks(h))[:, -self.tokens:])
+        h = (
+            torch.cat([self.cond_in(cond), time, self.x_in(x_t) + self.cond_x(cond)], 1)
+            + self.position
+        )
+        return self.out(self.norm(self.blocks(h))[:, -self.tokens :])

@@ -51,20 +51,27 @@ def _session_job(args: tuple[str, int, str, int, int]) -> Path:
         return path
     ds = SyntheticNSD(get_profile(dataset_profile, seed=seed))
     run = ds.session(subject, session)
-    train = [t for t, k in enumerate(run.images) if k.split == "train"]  # never the shared test images
+    # never the shared test images
+    train = [t for t, k in enumerate(run.images) if k.split == "train"]
     keys = sorted({run.images[t] for t in train}, key=lambda k: k.index)
     position = {k: i for i, k in enumerate(keys)}
     pixels = np.stack([downsample(ds.image(k), size) for k in keys])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, betas=run.betas[train].astype(np.float16), image=np.array([position[run.images[t]] for t in train]),
-             pixels=(pixels * 255).round().astype(np.uint8), captions=np.array([caption(ds.scene(k)) for k in keys]))
+    np.savez(
+        tmp,
+        betas=run.betas[train].astype(np.float16),
+        image=np.array([position[run.images[t]] for t in train]),
+        pixels=(pixels * 255).round().astype(np.uint8),
+        captions=np.array([caption(ds.scene(k)) for k in keys]),
+    )
     tmp.rename(path)
     return path
 
 
-def load_training(dataset_profile: str, seed: int, sessions: dict[str, int], size: int,
-                  workers: int) -> tuple[ImageSet, dict[str, SubjectTrials]]:
+def load_training(
+    dataset_profile: str, seed: int, sessions: dict[str, int], size: int, workers: int
+) -> tuple[ImageSet, dict[str, SubjectTrials]]:
     jobs = [(dataset_profile, seed, s, k, size) for s, n in sessions.items() for k in range(n)]
     if workers > 1:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -79,8 +86,13 @@ def load_training(dataset_profile: str, seed: int, sessions: dict[str, int], siz
             captions.extend(str(c) for c in part["captions"])
             previous = trials.get(subject)
             betas, image = part["betas"], part["image"] + offset
-            trials[subject] = SubjectTrials(betas, image) if previous is None else SubjectTrials(
-                np.concatenate([previous.betas, betas]), np.concatenate([previous.image, image]))
+            trials[subject] = (
+                SubjectTrials(betas, image)
+                if previous is None
+                else SubjectTrials(
+                    np.concatenate([previous.betas, betas]), np.concatenate([previous.image, image])
+                )
+            )
     return ImageSet(np.concatenate(pixels).astype(np.float32) / 255, captions), trials
 
 
@@ -104,8 +116,14 @@ def load_test(bundle: Path, subject: str, size: int) -> TestSet:
     images = sorted({i for i, split in zip(trials["image"], trials["split"]) if split == "test"})
     rows = np.array(trials["image"])
     mean = np.stack([betas[rows == i].mean(0) for i in images])
-    pixels = np.stack([downsample(np.asarray(Image.open(bundle / dataset["images"][i]["file"]).convert("RGB")), size)
-                       for i in images])
+    pixels = np.stack(
+        [
+            downsample(
+                np.asarray(Image.open(bundle / dataset["images"][i]["file"]).convert("RGB")), size
+            )
+            for i in images
+        ]
+    )
     return TestSet(subject, mean, pixels, [dataset["images"][i]["id"] for i in images])
 
 

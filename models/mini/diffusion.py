@@ -18,7 +18,9 @@ def cosine_alphas_cumprod(steps: int, s: float = 0.008) -> torch.Tensor:
     return torch.cumprod(alphas, 0).float()
 
 
-def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, alphas_cumprod: torch.Tensor) -> torch.Tensor:
+def add_noise(
+    x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, alphas_cumprod: torch.Tensor
+) -> torch.Tensor:
     a = alphas_cumprod.to(x0.device)[t].view(-1, *[1] * (x0.dim() - 1))
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
@@ -27,7 +29,9 @@ def ddim_timesteps(train_steps: int, steps: int) -> list[int]:
     return [round((train_steps - 1) * (1 - i / (steps - 1))) for i in range(steps)]
 
 
-def to_x0_eps(out: torch.Tensor, x: torch.Tensor, a: float, parameterization: str) -> tuple[torch.Tensor, torch.Tensor]:
+def to_x0_eps(
+    out: torch.Tensor, x: torch.Tensor, a: float, parameterization: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     sa, s1a = math.sqrt(a), math.sqrt(1 - a)
     if parameterization == "x0":
         return out, (x - sa * out) / s1a
@@ -39,14 +43,21 @@ def to_x0_eps(out: torch.Tensor, x: torch.Tensor, a: float, parameterization: st
 
 
 def img2img_skip(steps: int, strength: float) -> int:
-    """How many of the first DDIM timesteps img2img skips: strength 1 runs them all, from pure noise."""
+    """How many of the first DDIM timesteps img2img skips: strength 1 runs them all, from pure
+    noise."""
     return min(steps - 1, max(0, round((1 - strength) * steps)))
 
 
 @torch.no_grad()
-def ddim_sample(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor,
-                alphas_cumprod: torch.Tensor, steps: int, parameterization: str, start: torch.Tensor | None = None,
-                strength: float = 1.0) -> torch.Tensor:
+def ddim_sample(
+    denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    noise: torch.Tensor,
+    alphas_cumprod: torch.Tensor,
+    steps: int,
+    parameterization: str,
+    start: torch.Tensor | None = None,
+    strength: float = 1.0,
+) -> torch.Tensor:
     """Deterministic DDIM from `noise`; `denoise(x, t)` returns the model output for float t [B].
 
     With `start` (img2img), the first img2img_skip(steps, strength) timesteps are skipped and the
@@ -54,7 +65,7 @@ def ddim_sample(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], n
     timesteps = ddim_timesteps(len(alphas_cumprod), steps)
     x = noise
     if start is not None:
-        timesteps = timesteps[img2img_skip(steps, strength):]
+        timesteps = timesteps[img2img_skip(steps, strength) :]
         a = float(alphas_cumprod[timesteps[0]])
         x = math.sqrt(a) * start + math.sqrt(1 - a) * noise
     x0 = x
@@ -68,22 +79,30 @@ def ddim_sample(denoise: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], n
     return x0
 
 
-def guided(denoise: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor], tokens: torch.Tensor,
-           scale: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def guided(
+    denoise: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    tokens: torch.Tensor,
+    scale: float,
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Classifier-free guidance with all-zero unconditional tokens."""
     if scale == 1.0:
         return lambda x, t: denoise(x, t, tokens)
 
     def run(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        both = denoise(torch.cat([x, x]), torch.cat([t, t]), torch.cat([tokens, torch.zeros_like(tokens)]))
+        both = denoise(
+            torch.cat([x, x]), torch.cat([t, t]), torch.cat([tokens, torch.zeros_like(tokens)])
+        )
         conditional, unconditional = both.chunk(2)
         return unconditional + scale * (conditional - unconditional)
+
     return run
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of float timesteps [B] -> [B, dim]."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    freqs = torch.exp(
+        -math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half
+    )
     angles = t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(angles), torch.sin(angles)], 1)

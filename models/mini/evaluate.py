@@ -4,123 +4,130 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
 from models.dataset.bundle import write_bundle
-from models.dataset.check import Ridge, top1_retrieval, two_way_identification
+from models.dataset.check import Ridge
 from models.dataset.config import get_profile
 from models.dataset.synthetic import SyntheticNSD
+from models.metrics import pixcorr, retrieval_accuracy, ssim, two_way_identification
 
 from .config import SHIPPED_SUBJECTS, TrainConfig
 from .export import IMAGE_BUNDLE, read_image_manifest
 from .data import ImageSet, SubjectTrials, TestSet, load_test
 from .quantize import fake_quantize_linears
 from .sampling import blend_blurry, decode_latent, sample_latent, sample_tokens
+from .trained import Brain, ImageSide
 
 POOL = 300
 BEFORE_BLEND = "decoder alone (before the low-level blend)"
 
 
 @torch.no_grad()
-def reconstruct(brain: dict, image_side: dict, cfg: TrainConfig, subject: str, voxels: torch.Tensor,
-                seed: int = 0) -> dict[str, torch.Tensor]:
+def reconstruct(
+    brain: Brain,
+    image_side: ImageSide,
+    cfg: TrainConfig,
+    subject: str,
+    voxels: torch.Tensor,
+    seed: int = 0,
+) -> dict[str, torch.Tensor]:
     """The app's pipeline in PyTorch: images [N,3,S,S] for each row of the eval table."""
     g = torch.Generator().manual_seed(seed)
-    tokens, retrieval, blurry = brain["model"](subject, voxels)
-    refined = sample_tokens(brain["prior"], tokens, torch.randn(tokens.shape, generator=g), cfg)
+    tokens, retrieval, blurry = brain.model(subject, voxels)
+    refined = sample_tokens(brain.prior, tokens, torch.randn(tokens.shape, generator=g), cfg)
     noise = torch.randn(blurry.shape, generator=g)  # drawn after the prior's, as in the app
     low_level = decode_latent(image_side, blurry)
     decoded = decode_latent(image_side, sample_latent(image_side, refined, noise, cfg, blurry))
     without_prior = decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg, blurry))
-    return {"retrieval": retrieval,
-            "reconstruction": blend_blurry(decoded, low_level, cfg.blurry_blend),
-            BEFORE_BLEND: decoded,
-            "without prior": blend_blurry(without_prior, low_level, cfg.blurry_blend),
-            "low-level (blurry)": low_level}
-
-
-def pixcorr(a: torch.Tensor, b: torch.Tensor) -> float:
-    a, b = a.flatten(1), b.flatten(1)
-    a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
-    return float(((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-9)).mean())
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor, sigma: float = 1.5) -> float:
-    """Mean SSIM of [N,3,S,S] pairs as src/metrics/ssim.ts computes it (scikit-image's gaussian SSIM on
-    rgb2gray luminance, population covariance, the window radius cropped at the border). With the
-    border cropped, the kept pixels' windows never reach outside the image, so no padding is needed."""
-    radius = int(3.5 * sigma + 0.5)
-    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / sigma) ** 2)
-    taps = taps / taps.sum()
-    window = (taps[:, None] * taps[None, :])[None, None]
-    gray = torch.tensor([0.2125, 0.7154, 0.0721], dtype=torch.float64).view(1, 3, 1, 1)
-    x, y = (a.double() * gray).sum(1, keepdim=True), (b.double() * gray).sum(1, keepdim=True)
-    blur = lambda v: torch.nn.functional.conv2d(v, window)  # noqa: E731
-    mx, my = blur(x), blur(y)
-    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
-    score = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return float(score.mean())
+    return {
+        "retrieval": retrieval,
+        "reconstruction": blend_blurry(decoded, low_level, cfg.blurry_blend),
+        BEFORE_BLEND: decoded,
+        "without prior": blend_blurry(without_prior, low_level, cfg.blurry_blend),
+        "low-level (blurry)": low_level,
+    }
 
 
 @torch.no_grad()
 def image_scores(images: torch.Tensor, truth: torch.Tensor, encoder) -> dict[str, float]:
     features = encoder(images)[1].numpy()
     true_features = encoder(truth)[1].numpy()
-    return {"pixCorr": pixcorr(images, truth), "ssim": ssim(images, truth),
-            "twoWay": two_way_identification(features, true_features)}
+    return {
+        "pixCorr": pixcorr(images.numpy(), truth.numpy()),
+        "ssim": ssim(images.numpy(), truth.numpy()),
+        "twoWay": two_way_identification(features, true_features),
+    }
 
 
-def retrieval_scores(brain_vectors: torch.Tensor, image_embeddings: torch.Tensor, seed: int) -> dict[str, float]:
-    rng = np.random.default_rng(seed)
-    b = torch.nn.functional.normalize(brain_vectors, dim=-1).numpy()
-    e = torch.nn.functional.normalize(image_embeddings, dim=-1).numpy()
-    return {"imageRetrieval": top1_retrieval(b, e, POOL, rng), "brainRetrieval": top1_retrieval(e, b, POOL, rng)}
+def retrieval_scores(
+    brain_vectors: torch.Tensor, image_embeddings: torch.Tensor, seed: int
+) -> dict[str, float]:
+    accuracy = retrieval_accuracy(brain_vectors.numpy(), image_embeddings.numpy(), POOL, seed=seed)
+    return {"imageRetrieval": accuracy["image"], "brainRetrieval": accuracy["brain"]}
 
 
-def score_subject(brain: dict, image_side: dict, cfg: TrainConfig, test: TestSet, full: bool = True) -> dict:
-    """Scores of the reconstruction (with retrieval); with `full`, also the blurry and no-prior rows."""
+def score_subject(
+    brain: Brain, image_side: ImageSide, cfg: TrainConfig, test: TestSet, full: bool = True
+) -> dict:
+    """Scores of the reconstruction (with retrieval); with `full`, also the blurry and no-prior
+    rows."""
     truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
     voxels = torch.from_numpy(test.betas)
-    encoder = image_side["encoder"]
+    encoder = image_side.encoder
     out = reconstruct(brain, image_side, cfg, test.subject, voxels)
     embeddings = encoder(truth)[1]
-    names = ("reconstruction", BEFORE_BLEND, "low-level (blurry)", "without prior") if full else ("reconstruction",)
+    names = (
+        ("reconstruction", BEFORE_BLEND, "low-level (blurry)", "without prior")
+        if full
+        else ("reconstruction",)
+    )
     rows = {name: image_scores(out[name], truth, encoder) for name in names}
     rows["reconstruction"].update(retrieval_scores(out["retrieval"], embeddings, cfg.seed))
     return {"testImages": len(truth), "rows": rows}
 
 
-def ceiling(image_side: dict, cfg: TrainConfig, test: TestSet) -> dict:
+def ceiling(image_side: ImageSide, cfg: TrainConfig, test: TestSet) -> dict:
     """The decoder fed the true images' tokens: what the image side can do at best."""
     truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
-    tokens = image_side["encoder"](truth)[0]
-    icfg = image_side["config"]
+    tokens = image_side.encoder(truth)[0]
+    icfg = image_side.config
     g = torch.Generator().manual_seed(cfg.seed)
-    noise = torch.randn(len(truth), icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g)
+    noise = torch.randn(
+        len(truth), icfg.latent_channels, icfg.latent_size, icfg.latent_size, generator=g
+    )
     images = decode_latent(image_side, sample_latent(image_side, tokens, noise, cfg))
-    return image_scores(images, truth, image_side["encoder"])
+    return image_scores(images, truth, image_side.encoder)
 
 
-def evaluate_image_side(cfg: TrainConfig, image_side: dict, out: Path) -> dict:
+def evaluate_image_side(cfg: TrainConfig, image_side: ImageSide, out: Path) -> dict:
     """The ceiling on subject 01's test images of the test bundle: the image side's own score."""
-    for part in ("encoder", "decoder"):
-        image_side[part].cpu().eval()
-    test = load_test(test_bundle(cfg, out), "subj01", image_side["config"].image_size)
+    image_side.encoder.cpu().eval()
+    image_side.trained_decoder().cpu().eval()
+    test = load_test(test_bundle(cfg, out), "subj01", image_side.config.image_size)
     return {"testImages": len(test.pixels), "ceiling": ceiling(image_side, cfg, test)}
 
 
-def ridge_baseline(trials: SubjectTrials, images: ImageSet, test: TestSet, image_side: dict) -> dict:
-    """The foundation issue's ridge decoder (betas -> pixels), trained on the same single session."""
+def ridge_baseline(
+    trials: SubjectTrials, images: ImageSet, test: TestSet, image_side: ImageSide
+) -> dict:
+    """The foundation issue's ridge decoder (betas -> pixels), trained on the same single
+    session."""
     x = trials.betas.astype(np.float32)
     y = images.pixels[trials.image].reshape(len(x), -1)
     predicted = Ridge.fit(x, y).predict(test.betas).reshape(test.pixels.shape)
-    recon = torch.from_numpy(np.clip(predicted, 0, 1).astype(np.float32)).permute(0, 3, 1, 2).contiguous()
+    recon = (
+        torch.from_numpy(np.clip(predicted, 0, 1).astype(np.float32))
+        .permute(0, 3, 1, 2)
+        .contiguous()
+    )
     truth = torch.from_numpy(test.pixels).permute(0, 3, 1, 2).contiguous()
-    return image_scores(recon, truth, image_side["encoder"])
+    return image_scores(recon, truth, image_side.encoder)
 
 
 def test_bundle(cfg: TrainConfig, out: Path) -> Path:
@@ -128,31 +135,46 @@ def test_bundle(cfg: TrainConfig, out: Path) -> Path:
         return Path(cfg.test_bundle)
     path = out.parent / f"{out.name}-test-dataset"  # smoke: a small bundle from the same generator
     if not (path / "dataset.json").exists():
-        write_bundle(SyntheticNSD(get_profile(cfg.dataset_profile, seed=cfg.seed)), path, log=lambda _: None)
+        write_bundle(
+            SyntheticNSD(get_profile(cfg.dataset_profile, seed=cfg.seed)), path, log=lambda _: None
+        )
     return path
 
 
 @torch.no_grad()
-def evaluate_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], manifests: dict[str, dict],
-                 target_trials: SubjectTrials, images: ImageSet, out: Path, log) -> dict:
+def evaluate_all(
+    cfg: TrainConfig,
+    image_side: ImageSide,
+    brains: dict[str, Brain],
+    manifests: dict[str, dict],
+    target_trials: SubjectTrials,
+    images: ImageSet,
+    out: Path,
+    log: Callable[..., None],
+) -> dict:
     bundle = test_bundle(cfg, out)
-    for part in ("encoder", "decoder"):
-        image_side[part].cpu().eval()
-    tests = {s: load_test(bundle, s, image_side["config"].image_size) for s in SHIPPED_SUBJECTS}
+    image_side.encoder.cpu().eval()
+    image_side.trained_decoder().cpu().eval()
+    tests = {s: load_test(bundle, s, image_side.config.image_size) for s in SHIPPED_SUBJECTS}
     report = {"testBundle": str(bundle), "bundles": {}}
     for name, brain in brains.items():
-        quantized = {**brain, "model": copy.deepcopy(brain["model"]).cpu().eval()}
-        fake_quantize_linears(quantized["model"].backbone)
-        for adapter in quantized["model"].adapters.values():
+        quantized = replace(brain, model=copy.deepcopy(brain.model).cpu().eval())
+        fake_quantize_linears(quantized.model.backbone)
+        for adapter in quantized.model.adapters.values():
             fake_quantize_linears(adapter)
         scores = {}
         for subject in manifests[name]["subjects"]:
-            target = subject == "subj01"  # the full table (and the fp32 comparison) for MindEye2's subject
+            # the full table (and the fp32 comparison) for MindEye2's subject
+            target = subject == "subj01"
             scores[subject] = score_subject(quantized, image_side, cfg, tests[subject], full=target)
             if target:
                 scores[subject]["rows"]["reconstruction, fp32 weights"] = score_subject(
-                    {**brain, "model": brain["model"].cpu().eval()}, image_side, cfg, tests[subject],
-                    full=False)["rows"]["reconstruction"]
+                    replace(brain, model=brain.model.cpu().eval()),
+                    image_side,
+                    cfg,
+                    tests[subject],
+                    full=False,
+                )["rows"]["reconstruction"]
             log("scored", bundle=name, subject=subject, **scores[subject]["rows"]["reconstruction"])
         report["bundles"][name] = scores
     # the image side scored its ceiling on these images when it was exported; it is frozen since
@@ -161,7 +183,9 @@ def evaluate_all(cfg: TrainConfig, image_side: dict, brains: dict[str, dict], ma
     for name, manifest in manifests.items():
         for subject, scores in report["bundles"][name].items():
             if subject == "subj01":
-                scores["extraRows"] = [{"name": "ridge baseline (betas -> pixels, same session)", **report["ridge"]}]
+                scores["extraRows"] = [
+                    {"name": "ridge baseline (betas -> pixels, same session)", **report["ridge"]}
+                ]
         manifest["scores"] = report["bundles"][name]
         (out / name / "model.json").write_text(json.dumps(manifest, indent=1) + "\n")
     (out / "eval.json").write_text(json.dumps(report, indent=1) + "\n")

@@ -4,102 +4,13 @@ a token renderer that rebuilds the image from the tokens, and a diffusion decode
 back into the image (in a space-to-depth pixel latent)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config import ImageConfig
 from .diffusion import timestep_embedding
-
-
-@dataclass(frozen=True)
-class ImageConfig:
-    image_size: int = 64  # S
-    patch: int = 8  # T = (S / patch)^2 tokens, one per cell of the token grid
-    width: int = 96  # encoder transformer width
-    layers: int = 3
-    heads: int = 4
-    token_dim: int = 64  # D
-    embed_dim: int = 128  # E
-    vocab: int = 128  # caption words (bag of words)
-    latent_channels: int = 48  # C = 3 (S/h)^2: the pixels of each 4x4 block (PixelLatent)
-    latent_size: int = 16  # h = w
-    renderer_width: int = 64
-    unet_width: int = 48
-    unet_heads: int = 4
-
-    @property
-    def tokens(self) -> int:
-        return (self.image_size // self.patch) ** 2
-
-    @property
-    def grid(self) -> int:
-        return self.image_size // self.patch
-
-
-class Attention(nn.Module):
-    """Multi-head attention with the parameters of nn.MultiheadAttention (so its state dicts load)
-    but with every reshape written with constant sizes: the exported graph then has no shape
-    arithmetic, which onnxruntime's WebGPU engine would otherwise run on the CPU."""
-
-    def __init__(self, width: int, heads: int, query_length: int, key_length: int, key_dim: int | None = None):
-        super().__init__()
-        self.width, self.heads, self.head_dim = width, heads, width // heads
-        self.query_length, self.key_length = query_length, key_length
-        self.separate = key_dim is not None and key_dim != width
-        if self.separate:
-            self.q_proj_weight = nn.Parameter(torch.empty(width, width))
-            self.k_proj_weight = nn.Parameter(torch.empty(width, key_dim))
-            self.v_proj_weight = nn.Parameter(torch.empty(width, key_dim))
-            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
-                nn.init.xavier_uniform_(weight)
-        else:
-            self.in_proj_weight = nn.Parameter(torch.empty(3 * width, width))
-            nn.init.xavier_uniform_(self.in_proj_weight)
-        self.in_proj_bias = nn.Parameter(torch.zeros(3 * width))
-        self.out_proj = nn.Linear(width, width)
-        nn.init.zeros_(self.out_proj.bias)
-
-    def _split(self, x: torch.Tensor, length: int) -> torch.Tensor:
-        return x.reshape(-1, length, self.heads, self.head_dim).transpose(1, 2)
-
-    def forward(self, query: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        w = self.width
-        if self.separate:
-            wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
-        else:
-            wq, wk, wv = self.in_proj_weight[:w], self.in_proj_weight[w:2 * w], self.in_proj_weight[2 * w:]
-        bq, bk, bv = self.in_proj_bias[:w], self.in_proj_bias[w:2 * w], self.in_proj_bias[2 * w:]
-        q = self._split(F.linear(query, wq, bq), self.query_length)
-        k = self._split(F.linear(context, wk, bk), self.key_length)
-        v = self._split(F.linear(context, wv, bv), self.key_length)
-        weights = torch.softmax(q @ k.transpose(2, 3) * self.head_dim ** -0.5, dim=-1)
-        out = (weights @ v).transpose(1, 2).reshape(-1, self.query_length, w)
-        return self.out_proj(out)
-
-
-class Block(nn.Module):
-    """Pre-norm transformer block over a fixed number of tokens."""
-
-    def __init__(self, width: int, heads: int, length: int):
-        super().__init__()
-        self.norm1 = nn.LayerNorm(width)
-        self.attn = Attention(width, heads, length, length)
-        self.norm2 = nn.LayerNorm(width)
-        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.norm1(x)
-        x = x + self.attn(h, h)
-        return x + self.mlp(self.norm2(x))
-
-
-def standardize(x: torch.Tensor) -> torch.Tensor:
-    """LayerNorm without parameters, written out: torch 1.13 exports an affine-free LayerNorm as an
-    invalid ONNX node."""
-    centred = x - x.mean(-1, keepdim=True)
-    return centred / torch.sqrt(centred.pow(2).mean(-1, keepdim=True) + 1e-5)
+from .layers import Attention, Block, standardize
 
 
 class ImageEncoder(nn.Module):
@@ -129,7 +40,10 @@ class ImageEncoder(nn.Module):
         self.to_embedding = nn.Linear(w, cfg.embed_dim)
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.stem(image * 2 - 1).reshape(-1, self.cfg.width, self.cfg.tokens).transpose(1, 2) + self.position
+        x = (
+            self.stem(image * 2 - 1).reshape(-1, self.cfg.width, self.cfg.tokens).transpose(1, 2)
+            + self.position
+        )
         x = self.norm(self.blocks(x))
         return standardize(self.to_tokens(x)), self.to_embedding(x.mean(1))
 
@@ -152,7 +66,9 @@ class ConvBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int):
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1))
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU(), nn.Conv2d(cout, cout, 3, padding=1)
+        )
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -160,24 +76,26 @@ class ConvBlock(nn.Module):
 
 
 def _upsample(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU())
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, padding=1), nn.SiLU()
+    )
 
 
 class PixelLatent(nn.Module):
-    """The decoder's latent is the image itself, rearranged: 3 x S x S <-> C x h x w with C = 3 (S/h)^2
-    (space-to-depth, pixels in [-1, 1]), as DALL-E 2's unCLIP decoder diffuses 64 px pixels.
+    """The decoder's latent is the image itself, rearranged: 3 x S x S <-> C x h x w with
+    C = 3 (S/h)^2 (space-to-depth, pixels in [-1, 1]), as DALL-E 2's unCLIP decoder diffuses 64 px
+    pixels.
 
     The first image side's learned 4 x 16 x 16 autoencoder latent was blurry (the decoder on true
     tokens reached PixCorr .41), and a sharp one needs convolutions at 32 and 64 px that 2 CPU cores
-    cannot train in the budget (measured: 2.8 s a batch of 64 for the smallest we tried). This latent
-    is exact, so the ceiling is set by the tokens and the decoder alone, and every convolution still
-    runs at h x w."""
+    cannot train in the budget (measured: 2.8 s a batch of 64 for the smallest we tried). This
+    latent is exact, so the ceiling is set by the tokens and the decoder alone, and every
+    convolution still runs at h x w."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
         self.cfg = cfg
         self.block = cfg.image_size // cfg.latent_size
-        assert cfg.latent_channels == 3 * self.block ** 2, "latent_channels must be 3 (S/h)^2"
 
     def encode(self, image: torch.Tensor) -> torch.Tensor:
         b, h = self.block, self.cfg.latent_size
@@ -199,7 +117,11 @@ class TokenRenderer(nn.Module):
         super().__init__()
         self.cfg = cfg
         w = cfg.renderer_width
-        layers: list[nn.Module] = [nn.Conv2d(cfg.token_dim, w, 3, padding=1), nn.SiLU(), ConvBlock(w, w)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(cfg.token_dim, w, 3, padding=1),
+            nn.SiLU(),
+            ConvBlock(w, w),
+        ]
         size = cfg.grid
         while size < cfg.latent_size:
             layers += [_upsample(w, w), ConvBlock(w, w)]
@@ -265,16 +187,24 @@ class TokenDecoder(nn.Module):
     """The unCLIP stand-in: predicts the clean latent x0 from z_t, t and the tokens.
 
     x0 = renderer(tokens) + UNet(z_t, renderer(tokens), t, tokens): the token grid conditions the
-    UNet spatially (the rendering is concatenated to z_t) and through cross-attention, and the UNet's
-    last convolution starts at zero, so training begins from the renderer's deterministic
+    UNet spatially (the rendering is concatenated to z_t) and through cross-attention, and the
+    UNet's last convolution starts at zero, so training begins from the renderer's deterministic
     reconstruction and diffusion only learns what the tokens leave open."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
-        w, td, size, tokens, c = cfg.unet_width, cfg.token_dim, cfg.latent_size, cfg.tokens, cfg.latent_channels
+        w, td, size, tokens, c = (
+            cfg.unet_width,
+            cfg.token_dim,
+            cfg.latent_size,
+            cfg.tokens,
+            cfg.latent_channels,
+        )
         self.renderer = TokenRenderer(cfg)
         self.time_dim = 4 * w
-        self.time_mlp = nn.Sequential(nn.Linear(w, self.time_dim), nn.SiLU(), nn.Linear(self.time_dim, self.time_dim))
+        self.time_mlp = nn.Sequential(
+            nn.Linear(w, self.time_dim), nn.SiLU(), nn.Linear(self.time_dim, self.time_dim)
+        )
         self.token_proj = nn.Sequential(nn.LayerNorm(td), nn.Linear(td, td))
         self.stem = nn.Conv2d(2 * c, w, 3, padding=1)
         half = size // 2
@@ -284,7 +214,9 @@ class TokenDecoder(nn.Module):
         self.mid1 = ResBlock(2 * w, 2 * w, self.time_dim, half)
         self.mid_attn = CrossAttention(2 * w, td, cfg.unet_heads, half, tokens)
         self.mid2 = ResBlock(2 * w, 2 * w, self.time_dim, half)
-        self.upsample = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2 * w, w, 3, padding=1))
+        self.upsample = nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2 * w, w, 3, padding=1)
+        )
         self.up1 = ResBlock(2 * w, w, self.time_dim, size)
         self.attn2 = CrossAttention(w, td, cfg.unet_heads, size, tokens)
         self.out = nn.Sequential(GroupNorm(8, w, size), nn.SiLU(), nn.Conv2d(w, c, 3, padding=1))

@@ -20,16 +20,20 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from .export import tensor_from_json, to_onnx
+from .onnx_io import tensor_from_json, to_onnx
 
 
-def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.Tensor], outputs: list[str]) -> None:
+def load_from_onnx(
+    module: torch.nn.Module, path: Path, inputs: dict[str, torch.Tensor], outputs: list[str]
+) -> None:
     """Fills `module`'s parameters in place from `path` (exported from a module of the same code
     with these input and output names); raises ValueError naming the file if any cannot be found."""
     params = dict(module.named_parameters())
     total = sum(p.numel() for p in params.values())
-    if total >= 2 ** 24:
-        raise ValueError(f"{path}: {total} parameters are too many to trace through float32 indices")
+    if total >= 2**24:
+        raise ValueError(
+            f"{path}: {total} parameters are too many to trace through float32 indices"
+        )
     traced = copy.deepcopy(module).cpu().eval()
     offsets = dict(zip(params, np.cumsum([0] + [p.numel() for p in params.values()])[:-1].tolist()))
 
@@ -38,27 +42,40 @@ def load_from_onnx(module: torch.nn.Module, path: Path, inputs: dict[str, torch.
             for name, p in traced.named_parameters():
                 first = offsets[name] + shift
                 p.copy_(torch.arange(first, first + p.numel(), dtype=torch.float32).view_as(p))
-        return {i.name: numpy_helper.to_array(i) for i in to_onnx(traced, inputs, outputs).graph.initializer}
+        return {
+            i.name: numpy_helper.to_array(i)
+            for i in to_onnx(traced, inputs, outputs).graph.initializer
+        }
 
     index_of, shifted = initializers_with_indices(0), initializers_with_indices(total)
     shipped = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
     flat = np.full(total, np.nan, dtype=np.float32)
     for name, indices in index_of.items():
         moved = shifted.get(name)
-        if indices.dtype != np.float32 or moved is None or not np.array_equal(moved - indices, np.full_like(indices, total)):
+        if (
+            indices.dtype != np.float32
+            or moved is None
+            or not np.array_equal(moved - indices, np.full_like(indices, total))
+        ):
             continue  # a constant of the graph, not made from parameters
         if name not in shipped:
             raise ValueError(f"{path}: has no initializer {name}; was it exported from this code?")
         values = shipped[name]
         if values.shape != indices.shape:
-            raise ValueError(f"{path}: initializer {name} has shape {list(values.shape)}, the code {list(indices.shape)}")
+            raise ValueError(
+                f"{path}: initializer {name} has shape {list(values.shape)}, "
+                f"the code {list(indices.shape)}"
+            )
         flat[indices.ravel().astype(np.int64)] = values.ravel()
     if np.isnan(flat).any():
-        missing = sorted({n for n, o in offsets.items() if np.isnan(flat[o:o + params[n].numel()]).any()})
-        raise ValueError(f"{path}: no weights found for {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+        missing = sorted(
+            {n for n, o in offsets.items() if np.isnan(flat[o : o + params[n].numel()]).any()}
+        )
+        more = " …" if len(missing) > 5 else ""
+        raise ValueError(f"{path}: no weights found for {', '.join(missing[:5])}{more}")
     with torch.no_grad():
         for name, p in params.items():
-            p.copy_(torch.from_numpy(flat[offsets[name]:offsets[name] + p.numel()]).view_as(p))
+            p.copy_(torch.from_numpy(flat[offsets[name] : offsets[name] + p.numel()]).view_as(p))
 
 
 def load_exported(module: torch.nn.Module, path: Path) -> None:
@@ -70,6 +87,13 @@ def load_exported(module: torch.nn.Module, path: Path) -> None:
     load_from_onnx(module, path, inputs, list(fixture["outputs"]))
     with torch.no_grad():
         result = module.eval()(*inputs.values())
-    for (name, expected), got in zip(fixture["outputs"].items(), result if isinstance(result, tuple) else (result,)):
-        if not torch.allclose(got, tensor_from_json(expected), atol=fixture["atol"], rtol=fixture["rtol"]):
-            raise ValueError(f"{fixture_path}: {name} of the weights loaded from {path.name} differs from the fixture")
+    for (name, expected), got in zip(
+        fixture["outputs"].items(), result if isinstance(result, tuple) else (result,)
+    ):
+        if not torch.allclose(
+            got, tensor_from_json(expected), atol=fixture["atol"], rtol=fixture["rtol"]
+        ):
+            raise ValueError(
+                f"{fixture_path}: {name} of the weights loaded from {path.name} differs from the "
+                "fixture"
+            )

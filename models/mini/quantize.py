@@ -1,8 +1,8 @@
 """Weight-only int8 quantisation of ONNX Linear layers (DequantizeLinear, per output channel).
 
 Activations stay float: QuantizeLinear runs on the CPU in onnxruntime-web, and MatMulInteger has no
-WebGPU kernel (DESIGN §8). `fake_quantize_linears` applies the identical rounding to a PyTorch module,
-so quantised files can be scored and parity-tested against PyTorch exactly.
+WebGPU kernel (DESIGN §8). `fake_quantize_linears` applies the identical rounding to a PyTorch
+module, so quantised files can be scored and parity-tested against PyTorch exactly.
 """
 from __future__ import annotations
 
@@ -38,19 +38,35 @@ def quantize_onnx(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
             weight = numpy_helper.to_array(initializers[name])
             if weight.ndim != 2 or weight.size < MIN_WEIGHTS:
                 continue
-            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0) if node.op_type == "Gemm" else 0
+            trans_b = (
+                next((a.i for a in node.attribute if a.name == "transB"), 0)
+                if node.op_type == "Gemm"
+                else 0
+            )
             axis = 0 if trans_b else 1  # the output-feature axis
             q, scale = quantize_per_channel(weight, axis)
             graph.initializer.remove(initializers[name])
-            graph.initializer.extend([
-                numpy_helper.from_array(q, f"{name}_int8"),
-                numpy_helper.from_array(scale, f"{name}_scale"),
-                numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), f"{name}_zero")])
-            new_nodes.append(helper.make_node("DequantizeLinear", [f"{name}_int8", f"{name}_scale", f"{name}_zero"],
-                                              [f"{name}_dequantized"], axis=axis, name=f"{name}_dequantize"))
+            graph.initializer.extend(
+                [
+                    numpy_helper.from_array(q, f"{name}_int8"),
+                    numpy_helper.from_array(scale, f"{name}_scale"),
+                    numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), f"{name}_zero"),
+                ]
+            )
+            new_nodes.append(
+                helper.make_node(
+                    "DequantizeLinear",
+                    [f"{name}_int8", f"{name}_scale", f"{name}_zero"],
+                    [f"{name}_dequantized"],
+                    axis=axis,
+                    name=f"{name}_dequantize",
+                )
+            )
             done[name] = f"{name}_dequantized"
         node.input[1] = done[name]
-    for i, node in enumerate(new_nodes):  # dequantisation first keeps the graph topologically sorted
+    for i, node in enumerate(
+        new_nodes
+    ):  # dequantisation first keeps the graph topologically sorted
         graph.node.insert(i, node)
     return model, len(done)
 

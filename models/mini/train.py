@@ -1,9 +1,11 @@
 """Train the mini family: python3 -m models.mini.train --profile <smoke|cpu|gpu> --out DIR
 
 Stages (each checkpointed in --work, so a cut-off run resumes where it stopped):
-  image     image encoder (+ caption encoder) with the token renderer, token-conditioned diffusion decoder
+  image     image encoder (+ caption encoder) with the token renderer, token-conditioned diffusion
+            decoder
   pretrain  shared-subject brain model + prior on subjects 02-08
-  finetune  the pretrained backbone with a new adapter and a new prior, on subject 01's single session
+  finetune  the pretrained backbone with a new adapter and a new prior, on subject 01's single
+            session
   alone     the same model trained from scratch on subject 01's single session (the baseline)
 Then every model is exported (models.mini.export) and scored (models.mini.evaluate).
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import os
 import json
 import math
@@ -29,14 +30,32 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .brain_model import BrainConfig, BrainModel, Prior
-from .config import PRETRAIN_SUBJECTS, TARGET_SUBJECT, TrainConfig, describe, get_config
+from .brain_model import BrainModel, Prior
+from .config import (
+    PRETRAIN_SUBJECTS,
+    TARGET_SUBJECT,
+    BrainConfig,
+    ImageConfig,
+    TrainConfig,
+    describe,
+    get_config,
+    stage_key,
+)
 from .data import ImageSet, SubjectTrials, build_vocabulary, load_training, words
 from .diffusion import add_noise, cosine_alphas_cumprod
 from .evaluate import evaluate_all, evaluate_image_side
-from .export import IMAGE_BUNDLE, export_all, export_image_side, write_image_manifest
-from .image_model import CaptionEncoder, ImageConfig, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer, standardize
+from .export import (
+    BRAIN_BUNDLES,
+    IMAGE_BUNDLE,
+    export_all,
+    export_image_side,
+    hardware,
+    write_image_manifest,
+)
+from .image_model import CaptionEncoder, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
+from .layers import standardize
 from .onnx_weights import load_exported
+from .trained import Brain, EncodedImages, ImageSide
 
 
 class Log:
@@ -59,38 +78,73 @@ def schedule(step: int, total: int, lr: float, warmup: int = 100) -> float:
     return lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
-def stage_key(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
 class Stage:
     """Optimises `modules` for `total` steps with periodic checkpoints it can resume from.
 
     `settings` is everything else the result depends on (data, hyper-parameters, the keys of earlier
-    stages); with the step count, learning rate and parameter shapes it makes the stage's `key`, which
-    names the checkpoint: a checkpoint of other settings is never resumed. `lr_scales` scales the
-    learning rate of the parameters whose names ("model.backbone.…") start with a key. A `frozen`
-    stage must already be trained: it is loaded from its checkpoint or, where there is none,
-    `exported(key)` may load it from the shipped ONNX files (True when it did); never trained again."""
+    stages); with the step count, learning rate and parameter shapes it makes the stage's `key`,
+    which names the checkpoint: a checkpoint of other settings is never resumed. `lr_scales` scales
+    the learning rate of the parameters whose names ("model.backbone.…") start with a key. A
+    `frozen` stage must already be trained: it is loaded from its checkpoint or, where there is
+    none, `exported(key)` may load it from the shipped ONNX files (True when it did); never trained
+    again."""
 
-    def __init__(self, name: str, modules: dict[str, torch.nn.Module], total: int, lr: float, cfg: TrainConfig,
-                 work: Path, log: Log, settings: dict, lr_scales: dict[str, float] | None = None,
-                 frozen: bool = False, exported: Callable[[str], bool] | None = None):
-        self.name, self.modules, self.total, self.lr, self.cfg, self.log = name, modules, total, lr, cfg, log
-        shapes = {f"{k}.{n}": list(p.shape) for k, m in modules.items() for n, p in m.state_dict().items()}
-        self.settings = {"stage": name, "steps": total, "lr": lr, "weight_decay": cfg.weight_decay, "bf16": cfg.bf16,
-                         "seed": cfg.seed, "parameters": stage_key(shapes), **settings,
-                         **({"lr_scales": lr_scales} if lr_scales else {})}
+    def __init__(
+        self,
+        name: str,
+        modules: dict[str, torch.nn.Module],
+        total: int,
+        lr: float,
+        cfg: TrainConfig,
+        work: Path,
+        log: Log,
+        settings: dict,
+        lr_scales: dict[str, float] | None = None,
+        frozen: bool = False,
+        exported: Callable[[str], bool] | None = None,
+    ):
+        self.name, self.modules, self.total, self.lr, self.cfg, self.log = (
+            name,
+            modules,
+            total,
+            lr,
+            cfg,
+            log,
+        )
+        shapes = {
+            f"{k}.{n}": list(p.shape) for k, m in modules.items() for n, p in m.state_dict().items()
+        }
+        self.settings = {
+            "stage": name,
+            "steps": total,
+            "lr": lr,
+            "weight_decay": cfg.weight_decay,
+            "bf16": cfg.bf16,
+            "seed": cfg.seed,
+            "parameters": stage_key(shapes),
+            **settings,
+            **({"lr_scales": lr_scales} if lr_scales else {}),
+        }
         self.key = stage_key(self.settings)
         self.path = work / f"{name}-{self.key}.pt"
         groups: dict[float, list[torch.nn.Parameter]] = {}
         for k, m in modules.items():
             for n, p in m.named_parameters():
                 if p.requires_grad:
-                    scale = next((s for prefix, s in (lr_scales or {}).items() if f"{k}.{n}".startswith(prefix)), 1.0)
+                    scale = next(
+                        (
+                            s
+                            for prefix, s in (lr_scales or {}).items()
+                            if f"{k}.{n}".startswith(prefix)
+                        ),
+                        1.0,
+                    )
                     groups.setdefault(scale, []).append(p)
-        self.optimizer = torch.optim.AdamW([{"params": p, "lr_scale": s} for s, p in groups.items()], lr=lr,
-                                           weight_decay=cfg.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            [{"params": p, "lr_scale": s} for s, p in groups.items()],
+            lr=lr,
+            weight_decay=cfg.weight_decay,
+        )
         self.step = 0
         self.seconds: float | None = 0.0  # training time in earlier processes (None: not recorded)
         self._first: float | None = None
@@ -99,7 +153,8 @@ class Stage:
             state = torch.load(self.path, map_location=cfg.device)
             for key, module in modules.items():
                 module.load_state_dict(state["modules"][key])
-            self.optimizer.load_state_dict(state["optimizer"])  # its param groups keep their lr_scale
+            # its param groups keep their lr_scale
+            self.optimizer.load_state_dict(state["optimizer"])
             self.step = state["step"]
             self.seconds = state.get("seconds")
             torch.set_rng_state(state["rng"])
@@ -110,8 +165,10 @@ class Stage:
             self.step, self.seconds = self.total, None
             log(f"{name}: loaded from the exported image side", key=self.key)
         if frozen and not self.done:
-            raise SystemExit(f"{name}: {self.path} holds no finished training of these settings; train the image side "
-                             f"first (npm run train -- --profile {cfg.profile} --stage image)")
+            raise SystemExit(
+                f"{name}: {self.path} holds no finished training of these settings; train the "
+                f"image side first (npm run train -- --profile {cfg.profile} --stage image)"
+            )
 
     @property
     def done(self) -> bool:
@@ -122,7 +179,9 @@ class Stage:
         """Wall time spent in update() over every process that trained this stage."""
         if self.seconds is None:
             return None
-        return self.seconds + (self._last - self._first if self._first is not None and self._last is not None else 0)
+        return self.seconds + (
+            self._last - self._first if self._first is not None and self._last is not None else 0
+        )
 
     def update(self, loss: torch.Tensor, **metrics: float) -> None:
         self._first = self._first or time.time()
@@ -130,20 +189,38 @@ class Stage:
             group["lr"] = schedule(self.step, self.total, self.lr) * group["lr_scale"]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
+        torch.nn.utils.clip_grad_norm_(
+            [p for g in self.optimizer.param_groups for p in g["params"]], 1.0
+        )
         self.optimizer.step()
         self.step += 1
         self._last = time.time()
         if self.step % max(1, self.total // 10) == 0 or self.step == self.total:
-            self.log(f"{self.name}", step=self.step, loss=round(float(loss), 5), **{k: round(v, 5) for k, v in metrics.items()})
+            self.log(
+                f"{self.name}",
+                step=self.step,
+                loss=round(float(loss), 5),
+                **{k: round(v, 5) for k, v in metrics.items()},
+            )
         if self.step % self.cfg.checkpoint_every == 0 or self.step == self.total:
             self.save()
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
-        torch.save({"modules": {k: m.state_dict() for k, m in self.modules.items()},
-                    "optimizer": self.optimizer.state_dict(), "step": self.step, "rng": torch.get_rng_state(),
-                    "settings": self.settings, "seconds": self.trained_seconds}, tmp)
+        torch.save(
+            {
+                "modules": {k: m.state_dict() for k, m in self.modules.items()},
+                "optimizer": self.optimizer.state_dict(),
+                "step": self.step,
+                "rng": torch.get_rng_state(),
+                "settings": self.settings,
+                # all of the profile, beyond what the key hashes: export rebuilds bundles from it
+                "config": describe(self.cfg),
+                "hardware": hardware(),
+                "seconds": self.trained_seconds,
+            },
+            tmp,
+        )
         tmp.replace(self.path)
 
 
@@ -153,27 +230,39 @@ def autocast(cfg: TrainConfig):
     return contextlib.nullcontext()
 
 
-def contrastive(brain: torch.Tensor, image: torch.Tensor, temperature: float, soft_targets: torch.Tensor | None = None,
-                mix: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-    """CLIP loss both ways. `mix` = (lam, perm) gives BiMixCo's mixed targets; `soft_targets` SoftCLIP's."""
+def contrastive(
+    brain: torch.Tensor,
+    image: torch.Tensor,
+    temperature: float,
+    soft_targets: torch.Tensor | None = None,
+    mix: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """CLIP loss both ways. `mix` = (lam, perm) gives BiMixCo's mixed targets; `soft_targets`
+    SoftCLIP's."""
     brain, image = F.normalize(brain, dim=-1), F.normalize(image, dim=-1)
     logits = brain @ image.T / temperature
     if mix is not None:
         lam, perm = mix
-        targets = torch.diag(lam) + torch.zeros_like(logits).index_put((torch.arange(len(perm), device=perm.device), perm),
-                                                                      1 - lam, accumulate=True)
+        targets = torch.diag(lam) + torch.zeros_like(logits).index_put(
+            (torch.arange(len(perm), device=perm.device), perm), 1 - lam, accumulate=True
+        )
     elif soft_targets is not None:
         targets = soft_targets
     else:
         targets = torch.eye(len(brain), device=brain.device)
-    return 0.5 * (torch.sum(-targets * F.log_softmax(logits, -1), -1).mean()
-                  + torch.sum(-targets.T * F.log_softmax(logits.T, -1), -1).mean())
+    return 0.5 * (
+        torch.sum(-targets * F.log_softmax(logits, -1), -1).mean()
+        + torch.sum(-targets.T * F.log_softmax(logits.T, -1), -1).mean()
+    )
 
 
 # ---------------------------------------------------------------- image side
 
+
 def sessions_of(cfg: TrainConfig) -> dict[str, int]:
-    return {s: cfg.pretrain_sessions for s in PRETRAIN_SUBJECTS} | {TARGET_SUBJECT: cfg.target_sessions}
+    return {s: cfg.pretrain_sessions for s in PRETRAIN_SUBJECTS} | {
+        TARGET_SUBJECT: cfg.target_sessions
+    }
 
 
 def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,29 +278,56 @@ def edge_aware_l1(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor
 
 def image_settings(cfg: TrainConfig, icfg: ImageConfig) -> dict:
     """What both image-side stages depend on: they draw batches of all the training images."""
-    return {"data": cfg.dataset_profile, "sessions": sessions_of(cfg), "image_batch": cfg.image_batch,
-            "image": asdict(icfg)}
+    return {
+        "data": cfg.dataset_profile,
+        "sessions": sessions_of(cfg),
+        "image_batch": cfg.image_batch,
+        "image": asdict(icfg),
+    }
 
 
-def from_export(folder: Path, stage: str, modules: dict[str, torch.nn.Module]) -> Callable[[str], bool]:
+def decoder_settings(cfg: TrainConfig, icfg: ImageConfig, encoder_key: str) -> dict:
+    """What the decoder stage depends on: the image stages' data and the encoder it decodes."""
+    return {
+        **image_settings(cfg, icfg),
+        "after": encoder_key,
+        "decoder_train_steps": cfg.decoder_train_steps,
+        "cfg_dropout": cfg.cfg_dropout,
+    }
+
+
+def from_export(
+    folder: Path, stage: str, modules: dict[str, torch.nn.Module]
+) -> Callable[[str], bool]:
     """Loads `modules` ({ONNX file: module}) from the exported image side in `folder` if its
     image-side.json says it was exported from the checkpoint of this stage key."""
+
     def load(key: str) -> bool:
         manifest = folder / "image-side.json"
-        if not manifest.exists() or json.loads(manifest.read_text()).get("keys", {}).get(stage) != key:
+        if (
+            not manifest.exists()
+            or json.loads(manifest.read_text()).get("keys", {}).get(stage) != key
+        ):
             return False
         for file, module in modules.items():
             load_exported(module, folder / file)
         return True
+
     return load
 
 
-def train_image_encoder(cfg: TrainConfig, images: ImageSet, work: Path, log: Log, frozen: bool = False,
-                        exported: Path | None = None) -> dict:
+def train_image_encoder(
+    cfg: TrainConfig,
+    icfg: ImageConfig,
+    images: ImageSet,
+    work: Path,
+    log: Log,
+    frozen: bool = False,
+    exported: Path | None = None,
+) -> tuple[ImageSide, TokenRenderer, EncodedImages]:
     """The first half of the frozen foundation: the image encoder with the token renderer (tokens
-    semantic through the captions, complete through the renderer), and every training image's tokens,
-    embedding and latent, which is all the brain models train on."""
-    icfg = ImageConfig()
+    semantic through the captions, complete through the renderer; the decoder starts from it), and
+    every training image's tokens, embedding and latent, which is all the brain models train on."""
     common = image_settings(cfg, icfg)
     device = cfg.device
     pixels = torch.from_numpy(images.pixels).permute(0, 3, 1, 2).contiguous()
@@ -229,10 +345,19 @@ def train_image_encoder(cfg: TrainConfig, images: ImageSet, work: Path, log: Log
 
     encoder, captions = ImageEncoder(icfg).to(device), CaptionEncoder(icfg).to(device)
     renderer = TokenRenderer(icfg).to(device)
-    stage = Stage("image-encoder", {"encoder": encoder, "captions": captions, "renderer": renderer}, cfg.encoder_steps,
-                  cfg.image_lr, cfg, work, log, common, frozen=frozen,
-                  exported=exported and from_export(exported, "image-encoder", {"image-encoder.onnx": encoder}))
-    encoder_key = stage.key
+    stage = Stage(
+        "image-encoder",
+        {"encoder": encoder, "captions": captions, "renderer": renderer},
+        cfg.encoder_steps,
+        cfg.image_lr,
+        cfg,
+        work,
+        log,
+        common,
+        frozen=frozen,
+        exported=exported
+        and from_export(exported, "image-encoder", {"image-encoder.onnx": encoder}),
+    )
     while not stage.done:
         idx = batch_indices()
         x = pixels[idx].to(device)
@@ -246,31 +371,57 @@ def train_image_encoder(cfg: TrainConfig, images: ImageSet, work: Path, log: Log
             rendered = renderer(tokens).float()
             latent_mse = F.mse_loss(rendered, z0)
             pixel = edge_aware_l1(latent.decode(rendered / latent_scale).float(), x)
-        stage.update(clip + latent_mse + pixel, clip=float(clip), latent_mse=float(latent_mse), pixel=float(pixel))
+        stage.update(
+            clip + latent_mse + pixel,
+            clip=float(clip),
+            latent_mse=float(latent_mse),
+            pixel=float(pixel),
+        )
 
     encoder.eval()
-    tokens, embeddings, latents = encode_images(encoder, latent, pixels, cfg)
-    return {"config": icfg, "encoder": encoder, "captions": captions, "renderer": renderer, "latent": latent,
-            "latent_scale": latent_scale, "vocabulary": vocabulary, "tokens": tokens, "embeddings": embeddings,
-            "latents": latents, "key": encoder_key, "keys": {"image-encoder": encoder_key},
-            "seconds": {"image-encoder": stage.trained_seconds}}
+    image_side = ImageSide(
+        icfg,
+        encoder,
+        latent,
+        latent_scale,
+        keys={"image-encoder": stage.key},
+        seconds={"image-encoder": stage.trained_seconds},
+    )
+    return image_side, renderer, encode_images(encoder, latent, pixels, cfg)
 
 
-def train_decoder(cfg: TrainConfig, image_side: dict, work: Path, log: Log, frozen: bool = False,
-                  exported: Path | None = None) -> None:
-    """The second half: the token-conditioned diffusion decoder, started from the renderer; adds
-    image_side["decoder"]."""
-    icfg, device = image_side["config"], cfg.device
-    tokens, latents, latent_scale, latent = (image_side[k] for k in ("tokens", "latents", "latent_scale", "latent"))
+def train_decoder(
+    cfg: TrainConfig,
+    image_side: ImageSide,
+    renderer: TokenRenderer,
+    encoded: EncodedImages,
+    work: Path,
+    log: Log,
+    frozen: bool = False,
+    exported: Path | None = None,
+) -> None:
+    """The second half: the token-conditioned diffusion decoder, started from the renderer; sets
+    image_side.decoder."""
+    icfg, device = image_side.config, cfg.device
+    tokens, latents = encoded.tokens, encoded.latents
+    latent_scale, latent = image_side.latent_scale, image_side.latent
     generator = torch.Generator().manual_seed(cfg.seed + 3)
     alphas = cosine_alphas_cumprod(cfg.decoder_train_steps)
     decoder = TokenDecoder(icfg).to(device)
-    decoder.renderer.load_state_dict(image_side["renderer"].state_dict())
-    stage = Stage("decoder", {"decoder": decoder}, cfg.decoder_steps, cfg.image_lr / 2, cfg, work, log,
-                  {**image_settings(cfg, icfg), "after": image_side["key"], "decoder_train_steps": cfg.decoder_train_steps,
-                   "cfg_dropout": cfg.cfg_dropout}, frozen=frozen,
-                  exported=exported and from_export(exported, "decoder", {"decoder.onnx": decoder}))
-    image_side["keys"]["decoder"] = stage.key
+    decoder.renderer.load_state_dict(renderer.state_dict())
+    stage = Stage(
+        "decoder",
+        {"decoder": decoder},
+        cfg.decoder_steps,
+        cfg.image_lr / 2,
+        cfg,
+        work,
+        log,
+        decoder_settings(cfg, icfg, image_side.key),
+        frozen=frozen,
+        exported=exported and from_export(exported, "decoder", {"decoder.onnx": decoder}),
+    )
+    image_side.keys["decoder"] = stage.key
     while not stage.done:
         idx = torch.randint(len(tokens), (cfg.image_batch,), generator=generator)
         z0 = latents[idx].to(device) * latent_scale
@@ -284,64 +435,110 @@ def train_decoder(cfg: TrainConfig, image_side: dict, work: Path, log: Log, froz
         mse = F.mse_loss(x0, z0)
         pixel = edge_aware_l1(latent.decode(x0 / latent_scale), latent.decode(z0 / latent_scale))
         stage.update(mse + pixel, mse=float(mse), pixel=float(pixel))
-    image_side["decoder"] = decoder.eval()
-    image_side["seconds"]["decoder"] = stage.trained_seconds
+    image_side.decoder = decoder.eval()
+    image_side.seconds["decoder"] = stage.trained_seconds
 
 
 @torch.no_grad()
-def encode_images(encoder: ImageEncoder, latent: PixelLatent, pixels: torch.Tensor, cfg: TrainConfig):
+def encode_images(
+    encoder: ImageEncoder, latent: PixelLatent, pixels: torch.Tensor, cfg: TrainConfig
+) -> EncodedImages:
     tokens, embeddings, latents = [], [], []
     for chunk in pixels.split(256):
         t, e = encoder(chunk.to(cfg.device))
-        tokens.append(t.half().cpu()), embeddings.append(e.cpu()), latents.append(latent.encode(chunk).cpu())
-    return torch.cat(tokens), torch.cat(embeddings), torch.cat(latents)
+        tokens.append(t.half().cpu())
+        embeddings.append(e.cpu())
+        latents.append(latent.encode(chunk).cpu())
+    return EncodedImages(torch.cat(tokens), torch.cat(embeddings), torch.cat(latents))
 
 
 # ---------------------------------------------------------------- brain side
 
-def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], image_side: dict, steps: int,
-                work: Path, log: Log, start_from: dict | None = None) -> dict:
+
+def train_brain(
+    name: str,
+    cfg: TrainConfig,
+    trials: dict[str, SubjectTrials],
+    image_side: ImageSide,
+    encoded: EncodedImages,
+    steps: int,
+    work: Path,
+    log: Log,
+    start_from: Brain | None = None,
+) -> Brain:
     """One brain model + prior trained on `trials` (all subjects at once, one adapter each)."""
-    bcfg = BrainConfig()
+    bcfg = BrainConfig.of(image_side.config)
     device = cfg.device
     model = BrainModel(bcfg, {s: t.betas.shape[1] for s, t in trials.items()}).to(device)
     prior = Prior(bcfg).to(device)
     lr_scales = None
     if start_from is not None:
-        # Fine-tuning starts from the shared backbone, learns new adapters and a new prior, and moves the
-        # backbone at a tenth of the learning rate. Measured on subject 01 (cpu profile): at the full
-        # rate the backbone overfits the 675 trials (test token MSE .077 after 100 steps, .085 after
-        # 400; alone: .088), at a tenth it keeps improving (.072, image retrieval 22 vs 17 %). The
-        # pretrained prior, fine-tuned, made the reconstructions worse than no prior at all (two-way
-        # 81.8 vs 82.8 %), a fresh one better (83.4 %): the prior learns how far to trust its cond
-        # tokens, and the pretraining subjects' tokens err differently.
-        model.backbone.load_state_dict(start_from["model"].backbone.state_dict())
+        # Fine-tuning starts from the shared backbone, learns new adapters and a new prior, and
+        # moves the backbone at a tenth of the learning rate. Measured on subject 01 (cpu
+        # profile): at the full rate the backbone overfits the 675 trials (test token MSE .077
+        # after 100 steps, .085 after 400; alone: .088), at a tenth it keeps improving (.072, image
+        # retrieval 22 vs 17 %). The pretrained prior, fine-tuned, made the reconstructions worse
+        # than no prior at all (two-way 81.8 vs 82.8 %), a fresh one better (83.4 %): the prior
+        # learns how far to trust its cond tokens, and the pretraining subjects' tokens err
+        # differently.
+        model.backbone.load_state_dict(start_from.model.backbone.state_dict())
         lr_scales = {"model.backbone.": cfg.finetune_backbone_lr_scale}
     alphas = cosine_alphas_cumprod(cfg.prior_train_steps)
-    tokens, embeddings = image_side["tokens"], image_side["embeddings"]
-    latents = image_side["latents"] * image_side["latent_scale"]
+    tokens, embeddings = encoded.tokens, encoded.embeddings
+    latents = encoded.latents * image_side.latent_scale
     betas = {s: torch.from_numpy(t.betas) for s, t in trials.items()}
     image_of = {s: torch.from_numpy(t.image) for s, t in trials.items()}
     generator = torch.Generator().manual_seed(cfg.seed + 1)
     sessions = sessions_of(cfg)
-    settings = {"data": cfg.dataset_profile, "sessions": {s: sessions[s] for s in trials}, "brain": asdict(bcfg),
-                "images": image_side["key"], "start_from": start_from and {"backbone": start_from["key"]},
-                **{k: getattr(cfg, k) for k in ("brain_batch", "prior_batch", "mixco_fraction", "temperature",
-                                                "clip_weight", "prior_train_steps", "prior_cond_noise")}}
-    stage = Stage(name, {"model": model, "prior": prior}, steps, cfg.brain_lr, cfg, work, log, settings, lr_scales)
+    settings = {
+        "data": cfg.dataset_profile,
+        "sessions": {s: sessions[s] for s in trials},
+        "brain": asdict(bcfg),
+        "images": image_side.key,
+        "start_from": start_from and {"backbone": start_from.key},
+        **{
+            k: getattr(cfg, k)
+            for k in (
+                "brain_batch",
+                "prior_batch",
+                "mixco_fraction",
+                "temperature",
+                "clip_weight",
+                "prior_train_steps",
+                "prior_cond_noise",
+            )
+        },
+    }
+    stage = Stage(
+        name,
+        {"model": model, "prior": prior},
+        steps,
+        cfg.brain_lr,
+        cfg,
+        work,
+        log,
+        settings,
+        lr_scales,
+    )
     model.train(), prior.train()
     while not stage.done:
         shared, images, mixed, lams, perms = [], [], [], [], []
         mixing = stage.step < cfg.mixco_fraction * steps
         for subject in trials:
-            idx = torch.randint(len(betas[subject]), (cfg.brain_batch // len(trials),), generator=generator)
+            idx = torch.randint(
+                len(betas[subject]), (cfg.brain_batch // len(trials),), generator=generator
+            )
             voxels = betas[subject][idx].float().to(device)
             shared.append(model.adapters[subject](voxels))
             images.append(image_of[subject][idx])
             if mixing:  # BiMixCo: mix voxels of two trials, ask for the matching mix of images
                 lam = torch.distributions.Beta(0.15, 0.15).sample((len(idx),)).to(device)
                 perm = torch.randperm(len(idx), generator=generator).to(device)
-                mixed.append(model.adapters[subject](lam[:, None] * voxels + (1 - lam[:, None]) * voxels[perm]))
+                mixed.append(
+                    model.adapters[subject](
+                        lam[:, None] * voxels + (1 - lam[:, None]) * voxels[perm]
+                    )
+                )
                 lams.append(lam)
                 perms.append(perm + sum(len(p) for p in perms))
         images_t = torch.cat(images)
@@ -353,83 +550,135 @@ def train_brain(name: str, cfg: TrainConfig, trials: dict[str, SubjectTrials], i
             some = torch.randperm(len(images_t), generator=generator)[: cfg.prior_batch].to(device)
             t = torch.randint(cfg.prior_train_steps, (len(some),), generator=generator).to(device)
             noise = torch.randn(target_tokens[some].shape, generator=generator).to(device)
-            cond = standardize(clip_tokens[some])  # as the prior sees them, then as wrong as on unseen trials
-            cond = cond + cfg.prior_cond_noise * torch.randn(cond.shape, generator=generator).to(device)
+            # as the prior sees them, then as wrong as on unseen trials
+            cond = standardize(clip_tokens[some])
+            cond_noise = torch.randn(cond.shape, generator=generator).to(device)
+            cond = cond + cfg.prior_cond_noise * cond_noise
             x0 = prior(add_noise(target_tokens[some], noise, t, alphas), t.float(), cond)
             prior_loss = F.mse_loss(x0.float(), target_tokens[some])
             lowlevel = F.l1_loss(blurry.float(), latents[images_t].to(device))
             if mixing:
                 _, mixed_retrieval, _ = model.backbone(torch.cat(mixed))
-                clip_loss = contrastive(mixed_retrieval.float(), target_embedding, cfg.temperature,
-                                        mix=(torch.cat(lams), torch.cat(perms)))
+                clip_loss = contrastive(
+                    mixed_retrieval.float(),
+                    target_embedding,
+                    cfg.temperature,
+                    mix=(torch.cat(lams), torch.cat(perms)),
+                )
             else:  # SoftCLIP: targets are the images' own similarity structure
                 e = F.normalize(target_embedding, dim=-1)
                 soft = F.softmax(e @ e.T / cfg.temperature, -1)
-                clip_loss = contrastive(retrieval.float(), target_embedding, cfg.temperature, soft_targets=soft)
+                clip_loss = contrastive(
+                    retrieval.float(), target_embedding, cfg.temperature, soft_targets=soft
+                )
             loss = prior_loss + token_loss + cfg.clip_weight * clip_loss + lowlevel
-        stage.update(loss, prior=float(prior_loss), tokens=float(token_loss), clip=float(clip_loss), lowlevel=float(lowlevel))
+        stage.update(
+            loss,
+            prior=float(prior_loss),
+            tokens=float(token_loss),
+            clip=float(clip_loss),
+            lowlevel=float(lowlevel),
+        )
     model.eval(), prior.eval()
-    seconds = {**(start_from["seconds"] if start_from else {}), name: stage.trained_seconds}
-    return {"model": model, "prior": prior, "config": bcfg, "key": stage.key, "seconds": seconds}
+    seconds = {**(start_from.seconds if start_from else {}), name: stage.trained_seconds}
+    return Brain(model, prior, bcfg, stage.key, seconds)
 
 
 STAGES = ("image", "brain", "all")
 
 
 def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
-    """`image` trains (or resumes) and exports the image side alone; `brain` trains the brain models on
-    the image side already trained in `work` (it refuses to train that again; the decoder only has to
-    be finished when the brain models are, so the two can train side by side) and leaves the exported
-    image side as it is; `all` does both."""
+    """`image` trains (or resumes) and exports the image side alone; `brain` trains the brain models
+    on the image side already trained in `work` (it refuses to train that again; the decoder only
+    has to be finished when the brain models are, so the two can train side by side) and leaves the
+    exported image side as it is; `all` does both."""
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     work.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     log = Log(out / "train-log.jsonl")
-    log("config", stage=stage, **describe(cfg), torch=torch.__version__, threads=torch.get_num_threads(),
-        hardware=hardware())
-    images, trials = load_training(cfg.dataset_profile, cfg.seed, sessions_of(cfg), ImageConfig().image_size, cfg.workers)
-    log("data", images=len(images.pixels), trials={s: int(t.betas.shape[0]) for s, t in trials.items()})
-    shipped = out / IMAGE_BUNDLE  # --stage brain on a machine without the checkpoints loads these files
-    image_side = train_image_encoder(cfg, images, work, log, frozen=stage == "brain", exported=shipped)
+    log(
+        "config",
+        stage=stage,
+        **describe(cfg),
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        hardware=hardware(),
+    )
+    icfg = ImageConfig()
+    images, trials = load_training(
+        cfg.dataset_profile, cfg.seed, sessions_of(cfg), icfg.image_size, cfg.workers
+    )
+    log(
+        "data",
+        images=len(images.pixels),
+        trials={s: int(t.betas.shape[0]) for s, t in trials.items()},
+    )
+    # --stage brain on a machine without the checkpoints loads these files
+    shipped = out / IMAGE_BUNDLE
+    image_side, renderer, encoded = train_image_encoder(
+        cfg, icfg, images, work, log, frozen=stage == "brain", exported=shipped
+    )
     if stage != "brain":
-        train_decoder(cfg, image_side, work, log)
+        train_decoder(cfg, image_side, renderer, encoded, work, log)
         manifest = export_image_side(image_side, cfg, out / IMAGE_BUNDLE, hardware())
         manifest["scores"] = evaluate_image_side(cfg, image_side, out)
         write_image_manifest(manifest, out / IMAGE_BUNDLE)
         log("image side", **manifest["scores"])
         if stage == "image":
             return
-    pretrained = train_brain("pretrain", cfg, {s: trials[s] for s in PRETRAIN_SUBJECTS}, image_side, cfg.pretrain_steps, work, log)
+    pretrained = train_brain(
+        "pretrain",
+        cfg,
+        {s: trials[s] for s in PRETRAIN_SUBJECTS},
+        image_side,
+        encoded,
+        cfg.pretrain_steps,
+        work,
+        log,
+    )
     target = {TARGET_SUBJECT: trials[TARGET_SUBJECT]}
-    finetuned = train_brain("finetune", cfg, target, image_side, cfg.finetune_steps, work, log, start_from=pretrained)
-    alone = train_brain("alone", cfg, target, image_side, cfg.finetune_steps, work, log)
+    finetuned = train_brain(
+        "finetune",
+        cfg,
+        target,
+        image_side,
+        encoded,
+        cfg.finetune_steps,
+        work,
+        log,
+        start_from=pretrained,
+    )
+    alone = train_brain("alone", cfg, target, image_side, encoded, cfg.finetune_steps, work, log)
     if stage == "brain":  # the brain models need only the encoder; reconstructing needs the decoder
-        train_decoder(cfg, image_side, work, log, frozen=True, exported=shipped)
-    brains = {"mini-multisubject": pretrained, "mini-subj01-finetuned": finetuned, "mini-subj01-alone": alone}
+        train_decoder(cfg, image_side, renderer, encoded, work, log, frozen=True, exported=shipped)
+    trained = {"pretrain": pretrained, "finetune": finetuned, "alone": alone}
+    brains = {BRAIN_BUNDLES[name]: brain for name, brain in trained.items()}
     bundles = export_all(cfg, image_side, brains, out, log, hardware())
     evaluate_all(cfg, image_side, brains, bundles, trials[TARGET_SUBJECT], images, out, log)
     log("done")
 
 
-def hardware() -> str:
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
-    return f"{model}, {os.cpu_count()} threads"
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--profile", required=True)
-    parser.add_argument("--stage", choices=STAGES, default="all",
-                        help="image: the image side alone; brain: the brain models on the trained image side")
-    parser.add_argument("--out", type=Path, required=True, help="where the model bundles, log and scores go")
+    parser.add_argument(
+        "--stage",
+        choices=STAGES,
+        default="all",
+        help="image: the image side alone; brain: the brain models on the trained image side",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="where the model bundles, log and scores go"
+    )
     parser.add_argument("--work", type=Path, help="checkpoints (default .cache/train-<profile>)")
     parser.add_argument("--test-bundle", help="dataset bundle for scoring (default: the profile's)")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override a setting")
+    parser.add_argument(
+        "--set", nargs="*", default=[], metavar="KEY=VALUE", help="override a setting"
+    )
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.set)
     if args.test_bundle:

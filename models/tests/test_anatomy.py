@@ -27,7 +27,9 @@ def test_voxel_vector_enumerates_the_mask_in_c_order(smoke: SyntheticNSD):
     assert (anatomy.roi[tuple(anatomy.voxels.T)] == anatomy.area).all()
 
 
-def test_retinotopy_is_contralateral_and_inverted_with_eccentricity_rising_anteriorly(smoke: SyntheticNSD):
+def test_retinotopy_is_contralateral_and_inverted_with_eccentricity_rising_anteriorly(
+    smoke: SyntheticNSD,
+):
     anatomy = smoke.anatomy("subj01")
     prf = smoke.encoder("subj01").prf
     x, y, z = anatomy.template_mm.T
@@ -39,4 +41,5 @@ def test_retinotopy_is_contralateral_and_inverted_with_eccentricity_rising_anter
     eccentricity = np.hypot(prf[:, 0], prf[:, 1])
     assert np.corrcoef(y[v1], eccentricity[v1])[0, 1] > 0.5
     early = anatomy.area < 4
-    assert np.corrcoef(eccentricity[early], prf[early, 2])[0, 1] > 0.5  # pRFs grow with eccentricity
+    # pRFs grow with eccentricity
+    assert np.corrcoef(eccentricity[early], prf[early, 2])[0, 1] > 0.5

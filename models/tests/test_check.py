@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from models.dataset.check import decode, noise_ceiling, retinotopy_effect, top1_retrieval, two_way_identification
+from models.dataset.check import decode, noise_ceiling, retinotopy_effect
 from models.dataset.synthetic import SyntheticNSD
+from models.metrics import retrieval_accuracy, two_way_identification
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +15,7 @@ def test_identification_metrics_on_known_cases():
     rng = np.random.default_rng(0)
     truth = rng.normal(size=(40, 16))
     assert two_way_identification(truth, truth) == 1.0
-    assert top1_retrieval(truth, truth, 300, rng) == 1.0
+    assert retrieval_accuracy(truth, truth, 300) == {"image": 1.0, "brain": 1.0, "poolSize": 40}
     assert abs(two_way_identification(rng.normal(size=(40, 16)), truth) - 0.5) < 0.1
 
 
@@ -24,7 +25,9 @@ def test_noise_ceilings_resemble_visual_cortex(sessions):
     assert nc.min() < 5 and 50 < nc.max() <= 95
 
 
-def test_ridge_decodes_far_above_chance_and_collapses_with_shuffled_labels(smoke: SyntheticNSD, sessions):
+def test_ridge_decodes_far_above_chance_and_collapses_with_shuffled_labels(
+    smoke: SyntheticNSD, sessions
+):
     real = decode(smoke, sessions)
     shuffled = decode(smoke, sessions, shuffle=True)
     chance = real["chance"]["top1"]

@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from models.mini.diffusion import add_noise, cosine_alphas_cumprod, ddim_sample, ddim_timesteps, guided, img2img_skip
+from models.mini.diffusion import (
+    add_noise,
+    cosine_alphas_cumprod,
+    ddim_sample,
+    ddim_timesteps,
+    guided,
+    img2img_skip,
+)
 
 
 def test_timesteps_run_from_last_to_first():
@@ -27,7 +34,9 @@ def test_ddim_with_an_oracle_denoiser_recovers_the_clean_sample(parameterization
         eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
         return {"x0": x0, "eps": eps, "v": a.sqrt() * eps - (1 - a).sqrt() * x0}[parameterization]
 
-    result = ddim_sample(oracle, add_noise(x0, noise, torch.full((2,), 99), alphas), alphas, 7, parameterization)
+    result = ddim_sample(
+        oracle, add_noise(x0, noise, torch.full((2,), 99), alphas), alphas, 7, parameterization
+    )
     assert torch.allclose(result, x0, atol=1e-4)
 
 
@@ -54,7 +63,7 @@ def test_img2img_starts_later_from_the_noised_start():
     assert img2img_skip(10, 0.7) == 3 and img2img_skip(10, 1.0) == 0 and img2img_skip(10, 0.0) == 9
     assert [t for t, _ in seen] == ddim_timesteps(100, 10)[3:]
     a = float(alphas[int(seen[0][0])])
-    assert torch.allclose(seen[0][1], a ** 0.5 * start + (1 - a) ** 0.5 * noise)
+    assert torch.allclose(seen[0][1], a**0.5 * start + (1 - a) ** 0.5 * noise)
     seen.clear()
     ddim_sample(record, noise, alphas, 10, "eps", start, 1.0)
     assert len(seen) == 10

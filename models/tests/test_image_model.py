@@ -3,7 +3,9 @@ import io
 import onnx
 import torch
 
-from models.mini.image_model import Attention, GroupNorm, ImageConfig, TokenDecoder
+from models.mini.config import ImageConfig
+from models.mini.image_model import GroupNorm, TokenDecoder
+from models.mini.layers import Attention
 
 
 def test_attention_loads_and_matches_torch_multihead_attention():
@@ -34,7 +36,14 @@ def test_exported_decoder_has_no_shape_arithmetic():
     z = torch.randn(2, cfg.latent_channels, cfg.latent_size, cfg.latent_size)
     args = (z, torch.tensor([5.0, 900.0]), torch.randn(2, cfg.tokens, cfg.token_dim))
     buffer = io.BytesIO()
-    torch.onnx.export(decoder, args, buffer, input_names=["z_t", "t", "tokens"], output_names=["x0"],
-                      dynamic_axes={n: {0: "B"} for n in ("z_t", "t", "tokens", "x0")}, opset_version=17)
+    torch.onnx.export(
+        decoder,
+        args,
+        buffer,
+        input_names=["z_t", "t", "tokens"],
+        output_names=["x0"],
+        dynamic_axes={n: {0: "B"} for n in ("z_t", "t", "tokens", "x0")},
+        opset_version=17,
+    )
     ops = {n.op_type for n in onnx.load_from_string(buffer.getvalue()).graph.node}
     assert not ops & {"Shape", "Gather", "GroupNormalization"}, ops

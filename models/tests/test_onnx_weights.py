@@ -1,11 +1,13 @@
-"""The image side's ONNX files are its checkpoint: weights load back exactly, or loading says why not."""
+"""The image side's ONNX files are its checkpoint: weights load back exactly, or loading says why
+not."""
 import json
 
 import pytest
 import torch
 
 from models.mini.export import export_onnx
-from models.mini.image_model import ImageConfig, TokenDecoder
+from models.mini.config import ImageConfig
+from models.mini.image_model import TokenDecoder
 from models.mini.onnx_weights import load_exported
 
 
@@ -15,10 +17,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory):
     cfg = ImageConfig()
     decoder = TokenDecoder(cfg).eval()
     for p in decoder.parameters():
-        torch.nn.init.normal_(p, std=0.05)  # the zero-initialised output conv too, so every weight shows
+        # the zero-initialised output conv too, so every weight shows
+        torch.nn.init.normal_(p, std=0.05)
     path = tmp_path_factory.mktemp("bundle") / "decoder.onnx"
-    inputs = {"z_t": torch.randn(2, cfg.latent_channels, cfg.latent_size, cfg.latent_size),
-              "t": torch.tensor([999.0, 10.0]), "tokens": torch.randn(2, cfg.tokens, cfg.token_dim)}
+    inputs = {
+        "z_t": torch.randn(2, cfg.latent_channels, cfg.latent_size, cfg.latent_size),
+        "t": torch.tensor([999.0, 10.0]),
+        "tokens": torch.randn(2, cfg.tokens, cfg.token_dim),
+    }
     export_onnx(decoder, inputs, ["x0"], path, quantize=False)
     return decoder, path
 
@@ -36,7 +42,9 @@ def test_a_file_that_does_not_reproduce_its_fixture_is_refused(exported, tmp_pat
     (tmp_path / "parity").mkdir()
     (tmp_path / "decoder.onnx").write_bytes(path.read_bytes())
     fixture = json.loads((path.parent / "parity" / "decoder.onnx.json").read_text())
-    fixture["outputs"] = {"x0": {**fixture["outputs"]["x0"], "data": fixture["inputs"]["z_t"]["data"]}}
+    fixture["outputs"] = {
+        "x0": {**fixture["outputs"]["x0"], "data": fixture["inputs"]["z_t"]["data"]}
+    }
     (tmp_path / "parity" / "decoder.onnx.json").write_text(json.dumps(fixture))
     with pytest.raises(ValueError, match="differs from the fixture"):
         load_exported(TokenDecoder(decoder.renderer.cfg), tmp_path / "decoder.onnx")

@@ -28,11 +28,15 @@ def test_onnx_weights_become_int8_with_the_same_values_as_the_fake_quantized_mod
     onnx.checker.check_model(model)
     assert count == 1  # the 64x8 layer is below the size threshold and stays float
     ops = [n.op_type for n in model.graph.node]
-    assert ops[0] == "DequantizeLinear" and "MatMulInteger" not in ops and "QuantizeLinear" not in ops
+    assert (
+        ops[0] == "DequantizeLinear" and "MatMulInteger" not in ops and "QuantizeLinear" not in ops
+    )
     initializers = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     q = next(v for k, v in initializers.items() if k.endswith("_int8"))
     scale = next(v for k, v in initializers.items() if k.endswith("_scale"))
     fake_quantize_linears(module)
     dequantized = q.astype(np.float32) * (scale[:, None] if q.shape[0] == 64 else scale[None, :])
     expected = module[0].weight.detach().numpy()
-    assert np.allclose(dequantized if dequantized.shape == expected.shape else dequantized.T, expected)
+    assert np.allclose(
+        dequantized if dequantized.shape == expected.shape else dequantized.T, expected
+    )

@@ -28,10 +28,11 @@ def test_scene_graph_and_caption_describe_the_image(smoke: SyntheticNSD):
 def test_objects_change_the_pixels_where_they_are_placed(smoke: SyntheticNSD):
     scene = smoke.scene(ImageKey(0, 0))
     from models.dataset.stimuli import render
+
     bare = {**scene, "objects": []}
     px = smoke.profile.image_px
     difference = np.abs(render(scene, px).astype(int) - render(bare, px).astype(int)).sum(-1)
     obj = scene["objects"][0]
     row, col = int(obj["y"] * px), int(obj["x"] * px)
     half = int(obj["size"] * px / 2)
-    assert difference[row - half: row + half, col - half: col + half].mean() > difference.mean()
+    assert difference[row - half : row + half, col - half : col + half].mean() > difference.mean()

@@ -5,13 +5,24 @@ from pathlib import Path
 
 import onnx
 import pytest
+import torch
 
 from models.mini.config import get_config
+from models.mini.export import rebuild
+from models.mini.onnx_io import tensor_from_json
 from models.mini.train import run
+from models.tests.app import validate_dataset, validate_models
 
 EXPECTED_FILES = {
     "mini-image": {"image-encoder.onnx", "vae-decoder.onnx", "decoder.onnx", "image-side.json"},
-    "mini-multisubject": {"adapter-subj02.onnx", "adapter-subj05.onnx", "adapter-subj07.onnx", "backbone.onnx", "prior.onnx", "model.json"},
+    "mini-multisubject": {
+        "adapter-subj02.onnx",
+        "adapter-subj05.onnx",
+        "adapter-subj07.onnx",
+        "backbone.onnx",
+        "prior.onnx",
+        "model.json",
+    },
     "mini-subj01-finetuned": {"adapter-subj01.onnx", "backbone.onnx", "prior.onnx", "model.json"},
     "mini-subj01-alone": {"adapter-subj01.onnx", "backbone.onnx", "prior.onnx", "model.json"},
 }
@@ -32,8 +43,61 @@ def test_smoke_training_exports_every_bundle_with_parity_fixtures(trained):
         for file in files - {"model.json", "image-side.json"}:
             model = onnx.load(str(out / bundle / file))
             assert model.opset_import[0].version <= 17
-            assert not any(i.type.tensor_type.elem_type == onnx.TensorProto.INT64 for i in model.graph.input)
+            assert not any(
+                i.type.tensor_type.elem_type == onnx.TensorProto.INT64 for i in model.graph.input
+            )
             assert (out / bundle / "parity" / f"{file}.json").exists()
+
+
+def test_the_app_validates_the_exported_bundles_and_the_test_dataset(trained):
+    out, _ = trained
+    # the smoke profile's test bundle (evaluate.test_bundle)
+    dataset = out.parent / "out-test-dataset"
+    result = validate_dataset(dataset)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = validate_models(out, dataset)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid: mini-multisubject, mini-subj01-alone, mini-subj01-finetuned" in result.stdout
+
+
+def test_export_rebuilds_a_bundle_from_its_checkpoint_alone(trained, tmp_path):
+    """Before the reruns below, which train and export other finetune stages."""
+    out, work = trained
+    shutil.copytree(out / "mini-image", tmp_path / "mini-image")
+    [checkpoint] = work.glob("finetune-*.pt")
+    manifest = rebuild(checkpoint, tmp_path)
+    bundle, again = out / "mini-subj01-finetuned", tmp_path / "mini-subj01-finetuned"
+    for file in ("adapter-subj01.onnx", "backbone.onnx", "prior.onnx"):
+        assert (again / file).read_bytes() == (bundle / file).read_bytes(), file
+        assert (again / "parity" / f"{file}.json").read_bytes() == (
+            bundle / "parity" / f"{file}.json"
+        ).read_bytes()
+    sampler = [json.loads((b / "parity" / "sampler.json").read_text()) for b in (bundle, again)]
+    for part in ("prior", "decoder"):
+        for name, value in sampler[0][part].items():
+            if isinstance(value, dict):
+                expected, got = (tensor_from_json(s[part][name]) for s in sampler)
+                assert torch.allclose(got, expected, atol=1e-5), (part, name)
+    trained_manifest = json.loads((bundle / "model.json").read_text())
+    # other commits may land between the two exports
+    manifest["provenance"]["codeVersion"] = trained_manifest["provenance"]["codeVersion"]
+    assert {**manifest, "scores": trained_manifest["scores"]} == trained_manifest
+
+
+def test_a_checkpoint_without_its_config_needs_the_profile_it_was_trained_with(trained, tmp_path):
+    """Checkpoints written before they saved their config (.cache/train-cpu's) still rebuild."""
+    out, work = trained
+    shutil.copytree(out / "mini-image", tmp_path / "mini-image")
+    state = torch.load(next(work.glob("alone-*.pt")))
+    del state["config"], state["hardware"]
+    old = tmp_path / "alone-old.pt"
+    torch.save(state, old)
+    with pytest.raises(SystemExit, match="records no training config"):
+        rebuild(old, tmp_path)
+    with pytest.raises(SystemExit, match="not trained with profile cpu: dataset_profile 'smoke'"):
+        rebuild(old, tmp_path, profile="cpu")
+    manifest = rebuild(old, tmp_path, profile="smoke")
+    assert manifest["provenance"]["hardware"] == "not recorded"
 
 
 def test_model_json_declares_the_contract_and_scores(trained):
@@ -50,12 +114,21 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert manifest["quantization"]["adapter-subj01.onnx"]["weights"] == "int8"
     assert manifest["quantization"]["../mini-image/decoder.onnx"]["weights"] == "fp32"
     image_side = json.loads((out / "mini-image" / "image-side.json").read_text())
-    assert manifest["provenance"]["notes"]["imageSide"] == {k: image_side[k] for k in ("id", "version", "key")}
-    assert manifest["decoder"]["parameterization"] == image_side["decoder"]["parameterization"] == "x0"
+    assert manifest["provenance"]["notes"]["imageSide"] == {
+        k: image_side[k] for k in ("id", "version", "key")
+    }
+    assert (
+        manifest["decoder"]["parameterization"] == image_side["decoder"]["parameterization"] == "x0"
+    )
     assert {"pixCorr", "ssim", "twoWay"} <= set(image_side["scores"]["ceiling"])
     rows = manifest["scores"]["subj01"]["rows"]
-    assert {"reconstruction", "decoder alone (before the low-level blend)", "low-level (blurry)", "without prior",
-            "reconstruction, fp32 weights"} <= set(rows)
+    assert {
+        "reconstruction",
+        "decoder alone (before the low-level blend)",
+        "low-level (blurry)",
+        "without prior",
+        "reconstruction, fp32 weights",
+    } <= set(rows)
     assert any(r["name"].startswith("ridge") for r in manifest["scores"]["subj01"]["extraRows"])
 
 
@@ -90,7 +163,9 @@ def test_the_brain_stage_reuses_the_image_side_and_never_trains_it(trained, tmp_
         run(get_config("smoke"), tmp_path / "out", tmp_path / "empty-work", stage="brain")
 
 
-def test_without_checkpoints_the_brain_stage_loads_the_exported_image_side(trained, tmp_path, capsys):
+def test_without_checkpoints_the_brain_stage_loads_the_exported_image_side(
+    trained, tmp_path, capsys
+):
     """A fresh machine trains brain models on the shipped ONNX files instead of a new image side."""
     out, _ = trained
     shutil.copytree(out / "mini-image", tmp_path / "out" / "mini-image")
