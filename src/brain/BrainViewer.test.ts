@@ -38,8 +38,12 @@ class FakeNiivue extends EventTarget {
   scene = { renderAzimuth: 110, renderElevation: 10 };
   loseContext = vi.fn();
   _gl: unknown = null;
+  opts = { atlasOutline: 0 };
   updateGLVolume = vi.fn();
-  setAtlasOutline = vi.fn();
+  setAtlasOutline = vi.fn((alpha: number) => {
+    this.opts.atlasOutline = alpha;
+    this.updateGLVolume();
+  });
   setSliceType = vi.fn();
   moveCrosshairInVox = vi.fn();
   setRenderAzimuthElevation = vi.fn();
@@ -166,9 +170,11 @@ describe('BrainViewer', () => {
     await releaseLoads();
     await shown;
     const roi = nv.volumes[1]!;
-    const painted = () => ({ inside: roi.opacity, borders: nv.setAtlasOutline.mock.lastCall?.[0] });
+    const painted = () => ({ inside: roi.opacity, borders: nv.opts.atlasOutline });
     const { opacity } = DEFAULT_ROI_DISPLAY;
     expect(painted(), 'the default: outlines only').toEqual({ inside: 0, borders: opacity });
+    // Set before the volumes were added, whose adds draw them: no extra re-render of every layer.
+    expect(nv.updateGLVolume).not.toHaveBeenCalled();
     viewer.setRoiDisplay({ ...DEFAULT_ROI_DISPLAY, visible: false });
     expect(painted(), 'regions off').toEqual({ inside: 0, borders: 0 });
     viewer.setRoiDisplay({ ...DEFAULT_ROI_DISPLAY, outline: false });

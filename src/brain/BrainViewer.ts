@@ -147,11 +147,13 @@ export class BrainViewer {
     roi.setColormapLabel(lut);
     roi.hdr!.intent_code = NIFTI_INTENT_LABEL;
     this.volumes = { anatomy, roi, activity };
+    // Display settings first, drawn by the adds: each addVolume re-renders every layer, and each
+    // setting applied after them re-rendered all three again (4 s on a software GL, SwiftShader).
+    this.applyActivity(false);
+    this.applyRoiDisplay(false);
     this.nv.addVolume(anatomy);
     this.nv.addVolume(roi);
     this.nv.addVolume(activity);
-    this.applyActivity();
-    this.applyRoiDisplay();
   }
 
   /** The activity in the ROI's grid, in storage order (see voxelMask.vectorToVolume); null hides it. */
@@ -187,7 +189,8 @@ export class BrainViewer {
     this.canvas.remove();
   }
 
-  private applyActivity(): void {
+  /** `render`: re-render the volumes now (false while they are being added, which renders them). */
+  private applyActivity(render = true): void {
     const activity = this.volumes?.activity;
     if (!activity || this.disposed) return;
     const img = activity.img as Float32Array;
@@ -205,7 +208,7 @@ export class BrainViewer {
     activity.colormapNegative = colormapNegative;
     activity.opacity = volume ? this.activityDisplay.opacity : 0;
     activity.colorbarVisible = volume !== null;
-    this.nv.updateGLVolume();
+    if (render) this.nv.updateGLVolume();
   }
 
   /** A NiiVue colour map's control points (R, G, B at intensities I, 0-255), to draw its colour bar. */
@@ -213,15 +216,17 @@ export class BrainViewer {
     return this.nv.colormapFromKey(name);
   }
 
-  private applyRoiDisplay(): void {
+  private applyRoiDisplay(render = true): void {
     const roi = this.volumes?.roi;
     if (!roi || this.disposed) return;
     const { visible, outline, opacity } = this.roiDisplay;
     // NiiVue's label shader paints region borders at the outline's alpha whatever the volume's
     // opacity: hiding the regions takes both to 0, and "outlines only" leaves the inside unpainted.
     roi.opacity = visible && !outline ? opacity : 0;
+    const outlineAlpha = visible && outline ? opacity : 0;
     // setAtlasOutline re-renders the volumes (updateGLVolume), so the new opacity is drawn too.
-    this.nv.setAtlasOutline(visible && outline ? opacity : 0);
+    if (render) this.nv.setAtlasOutline(outlineAlpha);
+    else this.nv.opts.atlasOutline = outlineAlpha;
   }
 
   private removeVolumes(): void {

@@ -13,6 +13,8 @@ export interface ArrayScan {
   /** 'every' chunk, or the chunks of the first and last rows ('ends'). */
   chunks: 'every' | 'ends';
   onProgress?: (progress: ChunkProgress) => void;
+  /** Awaited before each chunk: the app's background check yields to the page there. */
+  pace?: () => Promise<void>;
 }
 
 /** Chunks of one array read so far. */
@@ -92,6 +94,7 @@ async function checkContent(source: BundleSource, expected: ExpectedArray, scan:
   let done = 0;
   // A few chunks in flight hide HTTP latency; each holds one chunk's values at a time.
   await mapConcurrently(chunks, 4, async (chunk) => {
+    await scan.pace?.();
     try {
       const values = await reader.readChunk(chunk);
       for (let r = 0; r * columns < values.length; r++) {

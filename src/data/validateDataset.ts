@@ -82,6 +82,8 @@ export async function validateDatasetFirst(source: BundleSource, options: Valida
 export interface RestOptions extends ValidateOptions {
   /** Images checked so far. */
   onImages?: (done: number, total: number) => void;
+  /** Awaited before each file: the app yields to the page there, so that checking does not freeze it. */
+  pace?: () => Promise<void>;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function validateDatasetRest(
 ): Promise<{ imageSizes: ImageSizeCount[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   try {
-    const scan = { chunks: 'every' as const, onProgress: options.onProgress };
+    const scan = { chunks: 'every' as const, onProgress: options.onProgress, pace: options.pace };
     const [notices, images] = await Promise.all([
       Promise.all(
         dataset.attribution.map(async ({ notice }, i) => {
@@ -105,7 +107,7 @@ export async function validateDatasetRest(
           return noticeProblems;
         }),
       ),
-      validateImages(source, dataset, options.decodeImage, options.onImages),
+      validateImages(source, dataset, options.decodeImage, options.onImages, options.pace),
       options.chunks === 'every'
         ? Promise.all(
             dataset.subjects.map(async (subject, index) => {

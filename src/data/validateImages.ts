@@ -14,11 +14,14 @@ export async function validateImages(
   decodeImage: ImageDecoder,
   /** Images checked so far. */
   onProgress?: (done: number, total: number) => void,
+  /** Awaited before each image (see ArrayScan.pace). */
+  pace?: () => Promise<void>,
 ): Promise<{ sizes: ImageSizeCount[]; digests: (string | null)[]; problems: Problem[] }> {
   // The galleries name their images by digest: computed only when there is a gallery to check.
   const digest = (dataset.galleries?.length ?? 0) > 0;
   let done = 0;
   const results = await mapConcurrently(dataset.images, CONCURRENT_READS, async (image, index) => {
+    await pace?.();
     const result = await checkImage(source, image.file, index, decodeImage, digest);
     onProgress?.(++done, dataset.images.length);
     return result;
