@@ -7,6 +7,7 @@ packages=(
   python3-numpy python3-scipy python3-nibabel python3-pil python3-zarr python3-pytest
   python3-h5py                               # npm run convert: NSD's and MindEye2's HDF5 files
   python3-torch python3-onnx                 # training and ONNX export of the mini models
+  black python3-flake8                       # npm run lint:py (in npm test)
   mricron-data                               # Colin27 brain and Brodmann atlas (BSD-3-Clause)
   openclipart-png                            # public-domain clip art for the stimuli
 )
