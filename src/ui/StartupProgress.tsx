@@ -25,13 +25,14 @@ export function StartupProgress() {
       {check?.status === 'waiting' && <span>Other bundle files: checked after the first picture</span>}
       {check?.status === 'checking' && files && (
         <span>
-          Checking the bundle: {files.done} of {files.total} files <progress value={files.done} max={files.total} />
+          Checking every image and array chunk: {files.done} of {files.total} files{' '}
+          <progress value={files.done} max={files.total} />
         </span>
       )}
       {check?.status === 'done' && files && (
         <span data-testid="bundle-checked">
           {check.problems.length === 0
-            ? `Bundle checked: all ${files.total} files`
+            ? `Bundle checked: every image and array chunk (${files.total} files)`
             : `Bundle check: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'} (listed above)`}
         </span>
       )}
