@@ -16,9 +16,6 @@ export type DownloadProgress = (url: string, loaded: number, total: number | nul
 
 export const CACHE_NAME = `mindeye-web-bundles-v${__APP_VERSION__}`;
 
-/** Where a response came from, for tests and the bench ("a reload is served from the cache"). */
-export const cacheStats = { hits: 0, misses: 0 };
-
 /**
  * A fetcher that answers from Cache Storage when it can, and otherwise fetches, reports progress, and
  * stores successful answers. Without Cache Storage (an insecure origin) it just fetches.
@@ -27,11 +24,7 @@ export function cachedFetcher(onProgress?: DownloadProgress): Fetcher {
   return async (url, init) => {
     const cache = typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME).catch(() => null);
     const hit = await cache?.match(url);
-    if (hit) {
-      cacheStats.hits++;
-      return hit;
-    }
-    cacheStats.misses++;
+    if (hit) return hit;
     const response = await fetchUnlessStalled(url, init.signal);
     if (!response.ok || !response.body) return response;
     // Too large to be used: the caller refuses it by its Content-Length, before reading the body.

@@ -80,7 +80,7 @@ describe('the device DDIM sampler', () => {
       schedule('v'),
       10,
       null,
-      (_, step, steps) => {
+      (_x0, _step, steps) => {
         previews.push(steps);
       },
       img2img,

@@ -110,7 +110,7 @@ const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
 
 const fakeEngine: Engine = {
   description: 'fake',
-  async createSession(bytes, file) {
+  async createSession(_bytes, file) {
     const fake = FAKES[file]!;
     const info = (name: string) => ({ name, type: 'float32', shape: null });
     const session: EngineSession = {

@@ -1,6 +1,6 @@
 // The messages between the app and its inference worker. Every request carries an id; the worker
-// answers it with progress messages and then one `done` or `error`. Large arrays travel as
-// transferables. Both sides import only types from here.
+// answers it with progress messages and then one `done` or `error`. Messages are structured clones
+// (arrays are copied, nothing is transferred). Both sides import only types from here.
 import type { LocalFiles } from '../data/localFolderSource';
 import type { MetricRowJson, ModelJson } from '../data/modelSchema';
 import type { SamplerSettings, StageTimings } from './pipeline';

@@ -66,10 +66,6 @@ export class InferenceService {
     private readonly options: ServiceOptions = { previewIntervalMs: 150 },
   ) {}
 
-  get engineDescription(): string {
-    return this.engine.description;
-  }
-
   /** Loads a model bundle for a dataset: the model must fit the dataset's subjects (V_s, voxel order). */
   async loadModel(modelUrl: string, datasetUrl: string): Promise<LoadedModelInfo> {
     const start = performance.now();

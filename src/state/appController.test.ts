@@ -192,7 +192,7 @@ const key = (change: Partial<RunKey> = {}): RunKey => ({
 
 describe('the app controller', () => {
   it('settles the selection and decodes it: init, model, reconstruction, then retrieval and rank, in order', async () => {
-    const { stores, controller, worker, start } = harness();
+    const { stores, worker, start } = harness();
     start();
     stores.dataset.setState({ status: 'ready', location: dataset.source.name, loaded: dataset, problems: [] });
     await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(1));
@@ -308,7 +308,7 @@ describe('the app controller', () => {
   });
 
   it("keeps a shared link's ?model= through the first listing, and decodes with it", async () => {
-    const { stores, controller, worker, start } = harness({ search: '?model=models/other/' });
+    const { stores, worker, start } = harness({ search: '?model=models/other/' });
     start();
     stores.dataset.setState({ status: 'ready', location: dataset.source.name, loaded: dataset, problems: [] });
     await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(1));
