@@ -23,6 +23,19 @@ export interface BundleSource {
   url(path: string): string;
 }
 
+/**
+ * The same bundle, with every read also stopped by `signal`: a load the person cancels stops its
+ * reads wherever the checks that make them are, without each check taking a signal of its own.
+ */
+export function withSignal(source: BundleSource, signal: AbortSignal): BundleSource {
+  return {
+    name: source.name,
+    url: (path) => source.url(path),
+    read: (path, options = {}) =>
+      source.read(path, { ...options, signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal }),
+  };
+}
+
 /** A bundle file that could not be read; the message says why ("not found (...)", a status, ...). */
 export class BundleReadError extends Error {
   constructor(

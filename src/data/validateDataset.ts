@@ -1,6 +1,6 @@
 // The dataset bundle validator, shared by the app (on load) and `npm run validate`. It collects every
 // problem it can find, each naming its file, and never throws on bad input.
-import { errorText, type BundleSource } from './bundleSource';
+import { errorText, withSignal, type BundleSource } from './bundleSource';
 import { datasetSchema, type DatasetJson } from './datasetSchema';
 import { checkGalleries } from './gallery';
 import type { ImageDecoder } from './imageDecoder';
@@ -51,7 +51,14 @@ export async function validateDataset(source: BundleSource, options: ValidateOpt
  * and notices are left to validateDatasetRest (`imageSizes` stays empty): on the demo bundle they are
  * 300 of its 455 files, and checking them first kept the first picture waiting about 4 s.
  */
-export async function validateDatasetFirst(source: BundleSource, options: ValidateOptions): Promise<ValidationResult> {
+export async function validateDatasetFirst(
+  bundle: BundleSource,
+  options: ValidateOptions & {
+    /** Stops every read once it aborts; what was not read then is reported as unreadable. */
+    signal?: AbortSignal;
+  },
+): Promise<ValidationResult> {
+  const source = options.signal ? withSignal(bundle, options.signal) : bundle;
   const problems: Problem[] = [];
   try {
     const dataset = await readJsonFile(source, DATASET_FILE, '', datasetSchema, problems);

@@ -61,7 +61,7 @@ class FakeWorker implements WorkerPort {
   private readonly app: MessagePort;
   private readonly inside: MessagePort;
 
-  constructor(private readonly options: { honoursCancel: boolean; failLoad?: string[] }) {
+  constructor(private readonly options: { honoursCancel: boolean; failLoad?: string[]; holdLoads?: boolean }) {
     const { port1, port2 } = new MessageChannel();
     this.app = port1;
     this.inside = port2;
@@ -110,6 +110,7 @@ class FakeWorker implements WorkerPort {
           description: 'fake',
         });
       case 'loadModel':
+        if (this.options.holdLoads) return; // answered by the test, or never
         if (this.options.failLoad)
           return this.send({ id: request.id, type: 'error', message: 'bad bundle', problems: this.options.failLoad });
         return done({ json: MODEL_JSON, loadMs: 1 });
@@ -146,7 +147,15 @@ afterEach(() => {
   for (const controller of open.splice(0)) controller.dispose();
 });
 
-function harness(options: { honoursCancel?: boolean; failLoad?: string[]; search?: string } = {}) {
+function harness(
+  options: {
+    honoursCancel?: boolean;
+    failLoad?: string[];
+    holdLoads?: boolean;
+    search?: string;
+    dataset?: () => BundleSource;
+  } = {},
+) {
   const stores: AppStores = {
     dataset: createDatasetStore(),
     selection: createSelectionStore(options.search ?? ''),
@@ -157,14 +166,18 @@ function harness(options: { honoursCancel?: boolean; failLoad?: string[]; search
   const controller = createAppController({
     stores,
     startWorker: () => {
-      const worker = new FakeWorker({ honoursCancel: options.honoursCancel ?? true, failLoad: options.failLoad });
+      const worker = new FakeWorker({
+        honoursCancel: options.honoursCancel ?? true,
+        failLoad: options.failLoad,
+        holdLoads: options.holdLoads,
+      });
       workers.push(worker);
       return worker;
     },
     baseUrl: BASE,
     bundles: {
       register: () => undefined,
-      dataset: () => new FsBundleSource(bundle.dir),
+      dataset: options.dataset ?? (() => new FsBundleSource(bundle.dir)),
       model: (key) => modelSource(key),
       isLocal: () => false,
       localRoot: () => null,
@@ -296,6 +309,60 @@ describe('the app controller', () => {
     expect(workers).toHaveLength(2);
     expect(workers[0]!.terminated).toBe(true);
     expect(stores.pipeline.getState().engine).toMatchObject({ status: 'ready', info: { description: 'fake' } });
+  });
+
+  it('cancels a model load: the worker is told, the run waiting on it is cancelled, and the model loads again', async () => {
+    // A worker that never answers the load, nor the cancel: Cancel must not wait for it.
+    const { stores, controller, worker, start } = harness({ holdLoads: true, honoursCancel: false });
+    start();
+    const run = controller.reconstruct('main', key(), dataset);
+    await vi.waitFor(() => expect(worker().methods()).toContain('loadModel'));
+    expect(stores.pipeline.getState().models[MODEL]).toEqual({ status: 'loading' });
+    controller.cancelModelLoad(MODEL);
+    expect(stores.pipeline.getState().models[MODEL]).toEqual({ status: 'failed', message: 'cancelled', problems: [] });
+    await run;
+    expect(stores.pipeline.getState().runs.main?.status).toBe('cancelled');
+    const [load] = worker().requests.filter((r) => r.method === 'loadModel');
+    await vi.waitFor(() =>
+      expect(worker().requests).toContainEqual(
+        expect.objectContaining({ method: 'cancel', params: { target: load!.id } }),
+      ),
+    );
+    // The late answer of the cancelled load changes nothing; loading again asks the worker afresh.
+    worker().send({ id: load!.id, type: 'done', result: { json: MODEL_JSON, loadMs: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stores.pipeline.getState().models[MODEL]).toMatchObject({ status: 'failed' });
+    const again = controller.loadModel(MODEL, dataset.source.name);
+    await vi.waitFor(() =>
+      expect(
+        worker()
+          .methods()
+          .filter((m) => m === 'loadModel'),
+      ).toHaveLength(2),
+    );
+    const second = worker().requests.filter((r) => r.method === 'loadModel')[1]!;
+    worker().send({ id: second.id, type: 'done', result: { json: MODEL_JSON, loadMs: 2 } });
+    await again;
+    expect(stores.pipeline.getState().models[MODEL]).toMatchObject({ status: 'ready', loadMs: 2 });
+  });
+
+  it('cancels a dataset load whose server never answers: the dataset shown before stays', async () => {
+    const silent: BundleSource = {
+      name: 'https://silent.example/',
+      url: (path) => `https://silent.example/${path}`,
+      read: (_path, { signal } = {}) =>
+        new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+    };
+    let next: () => BundleSource = () => new FsBundleSource(bundle.dir);
+    const { stores, controller } = harness({ dataset: () => next() });
+    await controller.openDataset('datasets/tiny/')!.loaded;
+    const shown = stores.dataset.getState().loaded;
+    next = () => silent;
+    const opened = controller.openDataset('https://silent.example/')!;
+    expect(stores.dataset.getState()).toMatchObject({ status: 'loading', location: silent.name });
+    controller.cancelDatasetLoad();
+    expect(await opened.loaded).toBe(false);
+    expect(stores.dataset.getState()).toMatchObject({ status: 'ready', loaded: shown, cancelled: silent.name });
   });
 
   it('on dispose, stops the worker and no longer follows the stores', async () => {

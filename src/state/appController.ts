@@ -62,6 +62,13 @@ function prefixed(folder: string, files: LocalFiles): LocalFiles {
   return Object.fromEntries(Object.entries(files).map(([path, file]) => [`${folder}/${path}`, file]));
 }
 
+/** Rejects once `signal` aborts: what waits on the worker stops waiting at Cancel, however busy it is. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(new Error(CANCELLED)), { once: true }),
+  );
+}
+
 const NO_SELECTION: Partial<SelectionState> = { model: null, compare: null, subject: null, image: null };
 
 export function createAppController({
@@ -79,10 +86,12 @@ export function createAppController({
   /** The dataset the worker's models are loaded for, and its trial reader. */
   let current: { dataset: LoadedDataset; voxels: TrialVoxels } | null = null;
   const labels = new AsyncMemo<string, Int32Array>();
-  /** Model loads in flight on the current engine: a second caller waits for the same one. */
-  const loading = new Map<string, Promise<void>>();
+  /** Model loads in flight on the current engine: a second caller waits for the same one; Cancel aborts it. */
+  const loading = new Map<string, { done: Promise<void>; abort: AbortController }>();
   /** The request each slot's run is waiting on, so a newer run in the slot (or Cancel) can stop it. */
   const runRequests = new Map<Slot, number>();
+  /** Stops the dataset load in progress (Cancel, or a newer load). */
+  let datasetLoad: AbortController | null = null;
   /** Local folders the current worker has been given. */
   let registered = new Set<string>();
   const subjectsByDataset = new WeakMap<LoadedDataset, string[]>();
@@ -162,19 +171,24 @@ export function createAppController({
   function loadModel(modelUrl: string, datasetUrl: string): Promise<void> {
     const state = pipeline.getState().models[modelUrl];
     const pending = loading.get(modelUrl);
-    if (pending) return pending;
+    if (pending) return pending.done;
     if (state && state.status !== 'failed') return Promise.resolve();
     // Before the model is marked loading: without an engine it would stay so.
     const owner = worker();
     pipeline.setState((s) => ({ models: { ...s.models, [modelUrl]: { status: 'loading' } } }));
-    // A load the engine restart cut off says nothing: the restart loads the model again.
-    const live = () => client === owner;
-    const load = (async () => {
+    const abort = new AbortController();
+    // A load the engine restart cut off says nothing: the restart loads the model again. A cancelled
+    // one has said so already (cancelModelLoad).
+    const live = () => client === owner && !abort.signal.aborted;
+    const done = (async () => {
       try {
         await engineReady;
         await shareLocalFolder(owner, datasetUrl);
         await shareLocalFolder(owner, modelUrl);
-        const info = await owner.request('loadModel', { modelUrl, datasetUrl }).promise;
+        if (!live()) return;
+        const request = owner.request('loadModel', { modelUrl, datasetUrl });
+        abort.signal.addEventListener('abort', () => owner.cancel(request.id), { once: true });
+        const info = await Promise.race([request.promise, aborted(abort.signal)]);
         if (!live()) return;
         pipeline.setState((s) => ({
           models: { ...s.models, [modelUrl]: { status: 'ready', json: info.json, loadMs: info.loadMs } },
@@ -186,11 +200,26 @@ export function createAppController({
           models: { ...s.models, [modelUrl]: { status: 'failed', message: errorText(error), problems } },
         }));
       } finally {
-        if (live()) loading.delete(modelUrl);
+        if (loading.get(modelUrl)?.abort === abort) loading.delete(modelUrl);
       }
     })();
-    loading.set(modelUrl, load);
-    return load;
+    loading.set(modelUrl, { done, abort });
+    return done;
+  }
+
+  /**
+   * Stops a model's load: the worker is told to drop it (a load it already started runs on until its
+   * files arrive, or stall), and the model shows as failed with the message "cancelled", so that the
+   * next use loads it again.
+   */
+  function cancelModelLoad(modelUrl: string): void {
+    const pending = loading.get(modelUrl);
+    if (!pending) return;
+    loading.delete(modelUrl);
+    pipeline.setState((s) => ({
+      models: { ...s.models, [modelUrl]: { status: 'failed', message: CANCELLED, problems: [] } },
+    }));
+    pending.abort.abort();
   }
 
   /**
@@ -434,10 +463,21 @@ export function createAppController({
       rejectLocation(stores.dataset, location, `is not a valid URL${from ? ` (from ${from})` : ''}`);
       return null;
     }
-    const loaded = loadDataset(stores.dataset, source, { decodeImage }, firstResultShown).then(
-      () => stores.dataset.getState().loaded?.source === source,
-    );
+    // A newer load supersedes the one running: its reads stop too.
+    datasetLoad?.abort();
+    const abort = new AbortController();
+    datasetLoad = abort;
+    const loaded = loadDataset(stores.dataset, source, { decodeImage }, firstResultShown, abort.signal).then(() => {
+      if (datasetLoad === abort) datasetLoad = null;
+      return stores.dataset.getState().loaded?.source === source;
+    });
     return { source, loaded };
+  }
+
+  /** Stops the dataset load in progress; the dataset shown before stays (datasetStore's `cancelled`). */
+  function cancelDatasetLoad(): void {
+    datasetLoad?.abort();
+    datasetLoad = null;
   }
 
   /**
@@ -601,6 +641,7 @@ export function createAppController({
   return {
     startEngine,
     loadModel,
+    cancelModelLoad,
     releaseModelsExcept,
     runVoxels,
     reconstruct,
@@ -611,6 +652,7 @@ export function createAppController({
     cancelEvaluation,
     addToCatalog,
     openDataset,
+    cancelDatasetLoad,
     switchDataset,
     addModelAt,
     addModelFolder,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BundleSource } from '../data/bundleSource';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
 import { TinyBundle } from '../testing/tinyBundle';
@@ -86,6 +87,58 @@ describe('the dataset store', () => {
     const second = loadDataset(store, new FsBundleSource(good.dir), options);
     await Promise.all([first, second]);
     expect(store.getState()).toMatchObject({ status: 'ready', location: good.dir, problems: [] });
+  });
+
+  it('cancels a load whose server never answers: its reads are aborted and the previous dataset stays', async () => {
+    const store = createDatasetStore();
+    await loadDataset(store, new FsBundleSource(good.dir), options);
+    const before = store.getState();
+    const aborted: string[] = [];
+    const silent: BundleSource = {
+      name: 'https://silent.example/',
+      url: (path) => `https://silent.example/${path}`,
+      read: (path, { signal } = {}) =>
+        new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => {
+            aborted.push(path);
+            reject(new Error('aborted'));
+          }),
+        ),
+    };
+    const controller = new AbortController();
+    const loading = loadDataset(store, silent, options, undefined, controller.signal);
+    expect(store.getState()).toMatchObject({ status: 'loading', location: silent.name });
+    controller.abort();
+    await loading;
+    expect(aborted).toEqual(['dataset.json']);
+    expect(store.getState()).toMatchObject({
+      status: 'ready',
+      location: good.dir,
+      loaded: before.loaded,
+      problems: [],
+      cancelled: silent.name,
+    });
+    // The next load starts afresh.
+    await loadDataset(store, new FsBundleSource(broken.dir), options);
+    expect(store.getState()).toMatchObject({ status: 'failed', location: broken.dir, cancelled: null });
+  });
+
+  it('puts back what was before the first of two overlapping loads when the second is cancelled', async () => {
+    const store = createDatasetStore();
+    await loadDataset(store, new FsBundleSource(broken.dir), options);
+    const failed = store.getState();
+    const first = loadDataset(store, new FsBundleSource(good.dir), options);
+    const controller = new AbortController();
+    const second = loadDataset(store, new FsBundleSource(good.dir), options, undefined, controller.signal);
+    controller.abort();
+    await Promise.all([first, second]);
+    expect(store.getState()).toMatchObject({
+      status: 'failed',
+      location: broken.dir,
+      problems: failed.problems,
+      loaded: null,
+      cancelled: good.dir,
+    });
   });
 
   it('reports a location that is not a URL', () => {

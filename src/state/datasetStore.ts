@@ -22,6 +22,8 @@ export interface DatasetState {
   problems: Problem[];
   /** The check of the rest of the loaded bundle, which runs after its first part validated. */
   check: BundleCheck | null;
+  /** The bundle whose load was cancelled last (the state before it is back); cleared by the next load. */
+  cancelled: string | null;
 }
 
 /** The files of a loaded bundle checked after it is shown: every image and every array chunk. */
@@ -44,26 +46,60 @@ export function createDatasetStore(): DatasetStore {
     loaded: null,
     problems: [],
     check: null,
+    cancelled: null,
   }));
 }
+
+/** What a load replaced, put back when it is cancelled. */
+type BeforeLoad = Pick<DatasetState, 'status' | 'location' | 'problems'>;
+
+/**
+ * The latest load of each store: an older one's answer, or its cancel, changes nothing. Of loads that
+ * overlap, the state before the first is what a cancel puts back (the ones between never finished).
+ */
+const latestLoad = new WeakMap<DatasetStore, { before: BeforeLoad }>();
 
 /**
  * Validates what the viewer needs of a bundle (dataset.json and its subjects: validateDatasetFirst)
  * and, only if that has no problems, makes it the loaded one. The rest (every image and array chunk)
  * is checked once the promise `restAfter` gives (asked once the dataset is shown) settles, e.g. after
  * the first picture, so that it does not hold the first reconstruction back; its progress and
- * problems land in `check`. Resolves when the first part is done.
+ * problems land in `check`. Resolves when the first part is done, or at once when `signal` aborts:
+ * its reads stop, and the store is as before the load, with `cancelled` naming it.
  */
 export async function loadDataset(
   store: DatasetStore,
   source: BundleSource,
   options: ValidateOptions,
   restAfter: () => Promise<unknown> = () => Promise.resolve(),
+  signal?: AbortSignal,
 ): Promise<void> {
-  store.setState({ status: 'loading', location: source.name, problems: [] });
-  const { dataset, summary, problems } = await validateDatasetFirst(source, { ...options, chunks: 'ends' });
-  // A later load started while this one ran: its result is the one that counts.
-  if (store.getState().location !== source.name) return;
+  const state = store.getState();
+  const overlapped = state.status === 'loading' ? latestLoad.get(store) : undefined;
+  const load = {
+    before: overlapped?.before ?? { status: state.status, location: state.location, problems: state.problems },
+  };
+  latestLoad.set(store, load);
+  const latest = () => latestLoad.get(store) === load;
+  store.setState({ status: 'loading', location: source.name, problems: [], cancelled: null });
+  let stop!: (value: null) => void;
+  const cancelled = new Promise<null>((resolve) => (stop = resolve));
+  const cancel = () => {
+    if (latest()) {
+      latestLoad.delete(store);
+      store.setState({ ...load.before, cancelled: source.name });
+    }
+    stop(null);
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  const validation = await Promise.race([
+    validateDatasetFirst(source, { ...options, chunks: 'ends', signal }),
+    cancelled,
+  ]).finally(() => signal?.removeEventListener('abort', cancel));
+  // Cancelled, or a later load started while this one ran: that one's result is the one that counts.
+  if (!validation || !latest()) return;
+  latestLoad.delete(store);
+  const { dataset, summary, problems } = validation;
   if (problems.length === 0 && dataset && summary) {
     const loaded = { source, dataset, summary };
     store.setState({
@@ -102,5 +138,7 @@ async function checkRest(store: DatasetStore, loaded: LoadedDataset, options: Va
 
 /** A location that does not even make a URL: no attempt to load, the problem says so. */
 export function rejectLocation(store: DatasetStore, location: string, message: string): void {
-  store.setState({ status: 'failed', location, problems: [{ file: location, message }] });
+  // A load still running is superseded, as by a newer load.
+  latestLoad.delete(store);
+  store.setState({ status: 'failed', location, problems: [{ file: location, message }], cancelled: null });
 }

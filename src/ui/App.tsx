@@ -1,4 +1,4 @@
-import { useDataset } from '../state/hooks';
+import { useActions, useDataset } from '../state/hooks';
 import { BundleLoader } from './BundleLoader';
 import { DatasetView } from './DatasetView';
 import { EngineStatus } from './EngineStatus';
@@ -13,6 +13,8 @@ export function App() {
   const location = useDataset((s) => s.location);
   const problems = useDataset((s) => s.problems);
   const loaded = useDataset((s) => s.loaded);
+  const cancelled = useDataset((s) => s.cancelled);
+  const { cancelDatasetLoad } = useActions();
 
   return (
     <>
@@ -27,7 +29,20 @@ export function App() {
         )}
       </header>
       <main className="app">
-        {status === 'loading' && <p className="status">Loading and checking {location}…</p>}
+        {status === 'loading' && (
+          <p className="status">
+            Loading and checking {location}…{' '}
+            <button type="button" onClick={cancelDatasetLoad}>
+              Cancel
+            </button>
+          </p>
+        )}
+        {cancelled && (
+          <p className="status" role="status">
+            Loading {cancelled} was cancelled
+            {loaded ? `; ${loaded.dataset.name} is still shown.` : '.'}
+          </p>
+        )}
         {status === 'failed' && location && (
           <ProblemList location={location} problems={problems} stillShowing={loaded?.dataset.name ?? null} />
         )}

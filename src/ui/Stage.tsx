@@ -34,7 +34,7 @@ interface Props {
 }
 
 export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
-  const { cancelRun } = useActions();
+  const { cancelRun, cancelModelLoad } = useActions();
   const image = dataset.images[run?.key.imageIndex ?? imageIndex];
   const result = run?.result;
   // A valid bundle may hold no trial to decode: the empty pickers above say nothing of why.
@@ -84,7 +84,11 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
             modelName={modelName}
             label={model?.status === 'loading' ? 'Reconstruction · loading the model…' : undefined}
             slot="main"
-            onCancel={() => cancelRun('main')}
+            onCancel={() => {
+              cancelRun('main');
+              // Cancel while the label says the model loads stops that load too.
+              if (run && model?.status === 'loading') cancelModelLoad(run.key.modelUrl);
+            }}
           />
           <LowLevelTile run={run} imageId={image?.id ?? ''} slot="main" />
         </div>

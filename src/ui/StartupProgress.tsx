@@ -1,5 +1,5 @@
 import type { BundleCheck } from '../state/datasetStore';
-import { usePipeline, useSelection } from '../state/hooks';
+import { useActions, usePipeline, useSelection } from '../state/hooks';
 import { useDataset } from '../state/hooks';
 
 /** Files read so far and in all, over every part of a bundle check. */
@@ -18,9 +18,17 @@ export function StartupProgress() {
   const modelUrl = useSelection((s) => s.model);
   const model = usePipeline((s) => (modelUrl ? s.models[modelUrl] : undefined));
   const files = check ? counts(check) : null;
+  const { cancelModelLoad } = useActions();
   return (
     <p className="startup-progress" data-testid="startup-progress">
-      {model?.status === 'loading' && <span>Model: loading…</span>}
+      {model?.status === 'loading' && modelUrl && (
+        <span>
+          Model: loading…{' '}
+          <button type="button" onClick={() => cancelModelLoad(modelUrl)}>
+            Cancel
+          </button>
+        </span>
+      )}
       {model?.status === 'ready' && <span>Model loaded in {(model.loadMs / 1000).toFixed(1)} s</span>}
       {check?.status === 'waiting' && <span>Other bundle files: checked after the first picture</span>}
       {check?.status === 'checking' && files && (
