@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_STEPS } from '../inference/samplerLimits';
 import { runCli } from '../testing/runCli';
 import { TinyBundle } from '../testing/tinyBundle';
 import { TinyModel } from '../testing/tinyModel';
@@ -123,6 +124,19 @@ describe('npm run eval', () => {
     expect(spoof.stderr.trim()).toBe(
       String.raw`error: model tiny\u001b[2K\u000dfake has no subject subj03 (it has subj01, subj02)`,
     );
+  });
+
+  it('refuses fewer steps than samplerLimits allows before reading a bundle', async () => {
+    const { code, stderr } = await runTool(
+      '--models',
+      'nope',
+      '--dataset',
+      'nope',
+      '--prior-steps',
+      String(MIN_STEPS - 1),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--prior-steps must be an integer >= ${MIN_STEPS}, not "${MIN_STEPS - 1}"`);
   });
 
   it('exits 2 with the usage for a wrong command line', async () => {

@@ -13,6 +13,7 @@ import { problemLines, readJsonFile, type Problem } from '../data/validation';
 import { MindEyeModel, ModelLoadError } from '../inference/model';
 import { defaultSettings, checkSettings } from '../inference/pipeline';
 import { imageToTensor } from '../inference/preprocess';
+import { SAMPLER_BOUNDS } from '../inference/samplerLimits';
 import { evaluate, tableRows } from '../evaluation/evaluate';
 import { buildReferenceNet, REFERENCE_NET, ReferenceFeatures } from '../evaluation/referenceNet';
 import { writeFigure } from '../node/figure';
@@ -85,10 +86,11 @@ function parse(args: string[]) {
     figure: values.figure,
     figureCount: integer('figure-count', values['figure-count'], 1)!,
     limit: integer('limit', values.limit, 2),
-    seed: integer('seed', values.seed, 0)!,
+    seed: integer('seed', values.seed, SAMPLER_BOUNDS.seed.min)!,
     batch: integer('batch', values.batch, 1)!,
-    priorSteps: integer('prior-steps', values['prior-steps'], 2),
-    decoderSteps: integer('decoder-steps', values['decoder-steps'], 2),
+    // The bundle's maxima are checked once it is read (checkSettings).
+    priorSteps: integer('prior-steps', values['prior-steps'], SAMPLER_BOUNDS.priorSteps.min),
+    decoderSteps: integer('decoder-steps', values['decoder-steps'], SAMPLER_BOUNDS.decoderSteps.min),
     cfg,
     img2img,
     blend,

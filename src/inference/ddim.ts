@@ -2,6 +2,7 @@
 // written against an abstract one-step `denoise`, so it is tested without ORT and so a device-resident
 // loop can replace the model call later. models/mini/diffusion.py is its Python twin; the parity
 // test holds the two to the same numbers.
+import { inRange, MIN_STEPS, SAMPLER_BOUNDS } from './samplerLimits';
 
 export type Parameterization = 'x0' | 'eps' | 'v';
 
@@ -23,8 +24,8 @@ export type Denoise = (x: Float32Array, t: number) => Promise<Float32Array>;
  * halves to even as Python's round() does (N = 10, k = 3 gives 4.5 -> 4, where Math.round says 5).
  */
 export function ddimTimesteps(trainSteps: number, steps: number): number[] {
-  if (!Number.isInteger(steps) || steps < 2 || steps > trainSteps) {
-    throw new RangeError(`DDIM needs 2 to ${trainSteps} steps (the train steps), not ${steps}`);
+  if (!Number.isInteger(steps) || steps < MIN_STEPS || steps > trainSteps) {
+    throw new RangeError(`DDIM needs ${MIN_STEPS} to ${trainSteps} steps (the train steps), not ${steps}`);
   }
   return Array.from({ length: steps }, (_, i) => roundHalfToEven((trainSteps - 1) * (1 - i / (steps - 1))));
 }
@@ -79,7 +80,8 @@ export interface Img2Img {
 
 /** How many of the first timesteps img2img skips: round((1 - strength)·k), leaving at least one. */
 export function img2imgSkip(steps: number, strength: number): number {
-  if (!(strength > 0 && strength <= 1)) throw new RangeError(`img2img strength must be in (0, 1], not ${strength}`);
+  if (!inRange(SAMPLER_BOUNDS.img2imgStrength, strength))
+    throw new RangeError(`img2img strength must be in (0, 1], not ${strength}`);
   return Math.min(steps - 1, Math.max(0, roundHalfToEven((1 - strength) * steps)));
 }
 

@@ -11,6 +11,7 @@ import { tensor, type DeviceTensor, type HostTensor } from './engine';
 import type { ModelJson } from '../data/modelSchema';
 import type { MindEyeModel } from './model';
 import { gaussianNoise } from './random';
+import { inRange, rangeText, samplerLimits, type Range } from './samplerLimits';
 
 export interface SamplerSettings {
   priorSteps: number;
@@ -35,30 +36,23 @@ export function defaultSettings(json: ModelJson): SamplerSettings {
 }
 
 /** Settings past model.json's limits are refused: the bundle says what it was trained to do. */
-export function checkSettings(model: MindEyeModel, settings: SamplerSettings): void {
-  const { prior, decoder } = model.json;
+export function checkSettings(model: Pick<MindEyeModel, 'json' | 'hasBlurry'>, settings: SamplerSettings): void {
+  const limits = samplerLimits(model.json);
   const check = (ok: boolean, message: string) => {
     if (!ok) throw new RangeError(message);
   };
-  check(
-    Number.isInteger(settings.priorSteps) && settings.priorSteps >= 2 && settings.priorSteps <= prior.trainSteps,
-    `prior steps must be 2 to ${prior.trainSteps}, not ${settings.priorSteps}`,
-  );
-  check(
-    Number.isInteger(settings.decoderSteps) && settings.decoderSteps >= 2 && settings.decoderSteps <= decoder.maxSteps,
-    `decoder steps must be 2 to ${decoder.maxSteps}, not ${settings.decoderSteps}`,
-  );
-  check(
-    settings.cfgScale >= 1 && settings.cfgScale <= decoder.maxCfgScale,
-    `the guidance scale must be 1 to ${decoder.maxCfgScale}, not ${settings.cfgScale}`,
-  );
+  const checkRange = (range: Range, value: number, what: string) =>
+    check(inRange(range, value), `${what} must be ${rangeText(range)}, not ${value}`);
+  checkRange(limits.priorSteps, settings.priorSteps, 'prior steps');
+  checkRange(limits.decoderSteps, settings.decoderSteps, 'decoder steps');
+  checkRange(limits.cfgScale, settings.cfgScale, 'the guidance scale');
   const strength = settings.img2imgStrength;
   if (strength !== null) {
-    check(strength > 0 && strength <= 1, `the img2img strength must be above 0 and at most 1, not ${strength}`);
+    checkRange(limits.img2imgStrength, strength, 'the img2img strength');
     check(model.hasBlurry, `model ${model.json.id} has no low-level latent to start img2img from`);
   }
   const blend = settings.blurryBlend;
-  check(blend >= 0 && blend < 1, `the low-level blend must be at least 0 and below 1, not ${blend}`);
+  checkRange(limits.blurryBlend, blend, 'the low-level blend');
   check(blend === 0 || model.hasBlurry, `model ${model.json.id} has no low-level image to blend with`);
 }
 

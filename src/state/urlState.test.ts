@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URL_STATE, MAX_SEED, parseUrlState, serializeUrlState, type UrlState } from './urlState';
+import { MAX_SEED } from '../inference/samplerLimits';
+import { DEFAULT_URL_STATE, parseUrlState, serializeUrlState, type UrlState } from './urlState';
 
 describe('URL state', () => {
   it('round-trips every field, with trials counted from 1 in the URL', () => {

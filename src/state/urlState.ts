@@ -1,5 +1,6 @@
 // What the URL holds, so a view can be shared: the dataset and models, the subject, the test image,
 // the trial, the brain view. Pure parse/serialize; the store syncs it (selectionStore.ts).
+import { inRange, SAMPLER_BOUNDS, type Range } from '../inference/samplerLimits';
 
 export type BrainViewName = 'multiplanar' | 'axial' | 'coronal' | 'sagittal' | 'render';
 const VIEWS: readonly BrainViewName[] = ['multiplanar', 'axial', 'coronal', 'sagittal', 'render'];
@@ -29,14 +30,6 @@ export interface UrlState {
   /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
   engine: 'auto' | 'webgpu' | 'wasm';
 }
-
-/**
- * The largest seed offered. A run's samples draw noise seeds seed·1000 + i, doubled (plus 1 for the
- * decoder) into a 32-bit generator state: up to here every seed gets its own noise; past about 2.1
- * million they wrap onto smaller seeds' (seed=536870912, 2²⁹, drew seed 0's picture), so larger ones
- * fall back to 0.
- */
-export const MAX_SEED = 1_000_000;
 
 export const DEFAULT_URL_STATE: UrlState = {
   dataset: null,
@@ -69,7 +62,7 @@ export function parseUrlState(search: string): UrlState {
     image: text('image'),
     trial,
     view: view && VIEWS.includes(view) ? view : 'multiplanar',
-    seed: Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED ? seed : 0,
+    seed: inRange(SAMPLER_BOUNDS.seed, seed) ? seed : 0,
     sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i'), params.get('blend')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
   };
@@ -102,8 +95,9 @@ export function serializeUrlState(state: UrlState): string {
 
 /**
  * `steps=<prior>,<decoder>` and `cfg=<scale>`, both needed, `i2i=<strength in (0,1]>` (absent or
- * `off`: from pure noise) and `blend=<share in [0,1)>` (absent: 0, no blend); anything else means the
- * bundle's defaults.
+ * `off`: from pure noise) and `blend=<share in [0,1)>` (absent: 0, no blend); anything else, or
+ * anything past SAMPLER_BOUNDS (no bundle allows it), means the bundle's defaults. The bundle's own
+ * limits are checked when the run starts (checkSettings), once its model.json is known.
  */
 function parseSampler(
   steps: string | null,
@@ -114,10 +108,12 @@ function parseSampler(
   const [prior, decoder] = (steps ?? '').split(',').map(Number);
   const cfgScale = Number(cfg);
   const strength = i2i === null || i2i === 'off' ? null : Number(i2i);
-  const positiveInt = (n: number | undefined): n is number => Number.isInteger(n) && n! > 0;
-  if (!positiveInt(prior) || !positiveInt(decoder) || !cfg || !(cfgScale >= 1)) return null;
-  if (strength !== null && !(strength > 0 && strength <= 1)) return null;
+  const bounds = SAMPLER_BOUNDS;
+  const within = (range: Range, n: number | undefined): n is number => n !== undefined && inRange(range, n);
+  if (!within(bounds.priorSteps, prior) || !within(bounds.decoderSteps, decoder)) return null;
+  if (!cfg || !within(bounds.cfgScale, cfgScale)) return null;
+  if (strength !== null && !within(bounds.img2imgStrength, strength)) return null;
   const blurryBlend = blend === null ? 0 : Number(blend);
-  if (!(blurryBlend >= 0 && blurryBlend < 1)) return null;
+  if (!within(bounds.blurryBlend, blurryBlend)) return null;
   return { priorSteps: prior, decoderSteps: decoder, cfgScale, img2imgStrength: strength, blurryBlend };
 }

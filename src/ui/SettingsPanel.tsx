@@ -1,8 +1,8 @@
 import type { DatasetJson } from '../data/datasetSchema';
 import { defaultSettings } from '../inference/pipeline';
+import { SAMPLER_BOUNDS, samplerLimits, type Range } from '../inference/samplerLimits';
 import { useActions, useSelection, useSettings } from '../state/hooks';
 import type { ModelState } from '../state/pipelineStore';
-import { MAX_SEED } from '../state/urlState';
 
 interface Props {
   dataset: DatasetJson;
@@ -23,6 +23,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
   const engineChoice = useSelection((s) => s.engine);
   const json = models?.status === 'ready' ? models.json : null;
   const current = sampler ?? (json ? defaultSettings(json) : null);
+  const limits = json ? samplerLimits(json) : SAMPLER_BOUNDS;
   const info = dataset.subjects.find((s) => s.id === subject);
   const rois = info
     ? info.maskLabels.map((label) => ({ label, name: info.roiLabels[String(label)] ?? `label ${label}` }))
@@ -40,12 +41,11 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
     <section className="settings" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
       <div className="settings-row">
-        <NumberField label="Seed" value={seed} min={0} max={MAX_SEED} onChange={(value) => select({ seed: value })} />
+        <NumberField label="Seed" value={seed} range={limits.seed} onChange={(value) => select({ seed: value })} />
         <NumberField
           label="Samples (best of N)"
           value={samples}
-          min={1}
-          max={8}
+          range={limits.samples}
           onChange={(value) => changeSettings({ samples: value })}
         />
         {json && current && (
@@ -53,22 +53,19 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
             <NumberField
               label="Prior steps"
               value={current.priorSteps}
-              min={2}
-              max={json.prior.trainSteps}
+              range={limits.priorSteps}
               onChange={(value) => setSampler({ priorSteps: value })}
             />
             <NumberField
               label="Decoder steps"
               value={current.decoderSteps}
-              min={2}
-              max={json.decoder.maxSteps}
+              range={limits.decoderSteps}
               onChange={(value) => setSampler({ decoderSteps: value })}
             />
             <NumberField
               label="Guidance"
               value={current.cfgScale}
-              min={1}
-              max={json.decoder.maxCfgScale}
+              range={limits.cfgScale}
               step={0.5}
               onChange={(value) => setSampler({ cfgScale: value })}
             />
@@ -76,8 +73,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
               <NumberField
                 label="img2img strength (1: from noise)"
                 value={current.img2imgStrength ?? 1}
-                min={0.05}
-                max={1}
+                range={limits.img2imgStrength}
                 step={0.05}
                 onChange={(value) => setSampler({ img2imgStrength: value })}
               />
@@ -86,8 +82,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
               <NumberField
                 label="Share of the low-level image in the result (0: the decoder's alone)"
                 value={current.blurryBlend}
-                min={0}
-                max={0.95}
+                range={limits.blurryBlend}
                 step={0.05}
                 onChange={(value) => setSampler({ blurryBlend: value })}
               />
@@ -102,8 +97,7 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
         <NumberField
           label="Retrieval top-k"
           value={k}
-          min={1}
-          max={20}
+          range={TOP_K}
           onChange={(value) => changeSettings({ k: value })}
         />
         <label>
@@ -139,22 +133,26 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
   );
 }
 
+/** Retrieval results shown: a short list, not a sampler setting. */
+const TOP_K: Range = { min: 1, max: 20, integer: true };
+
 interface NumberFieldProps {
   label: string;
   value: number;
-  min: number;
-  max: number;
-  /** 1 (the default) keeps the value an integer. */
+  range: Range;
+  /** 1 (the default) for whole numbers; an open end of the range is offered one step inside it. */
   step?: number;
   onChange: (value: number) => void;
 }
 
-/** A labelled number input whose value is always within [min, max] (the bundle's limits). */
-function NumberField({ label, value, min, max, step = 1, onChange }: NumberFieldProps) {
+/** A labelled number input whose value is always within `range` (the bundle's limits). */
+function NumberField({ label, value, range, step = 1, onChange }: NumberFieldProps) {
+  const min = range.minOpen ? range.min + step : range.min;
+  const max = range.maxOpen ? range.max - step : range.max;
   const change = (text: string) => {
     const number = Number(text);
     if (text === '' || !Number.isFinite(number)) return;
-    onChange(Math.min(max, Math.max(min, step === 1 ? Math.floor(number) : number)));
+    onChange(Math.min(max, Math.max(min, range.integer ? Math.floor(number) : number)));
   };
   return (
     <label>
