@@ -27,4 +27,13 @@ describe('AsyncMemo', () => {
     await expect(old).rejects.toThrow('late');
     expect(memo.get('a', () => Promise.resolve(3))).toBe(newer);
   });
+
+  it('forgets the keys a test picks, handing back their promises, and makes them afresh next time', async () => {
+    const memo = new AsyncMemo<string, number>();
+    const a = memo.get('model\na', () => Promise.resolve(1));
+    const b = memo.get('other\nb', () => Promise.resolve(2));
+    expect(memo.forget((key) => key.startsWith('model\n'))).toEqual([a]);
+    expect(memo.get('other\nb', () => Promise.resolve(3))).toBe(b);
+    expect(await memo.get('model\na', () => Promise.resolve(4))).toBe(4);
+  });
 });

@@ -17,6 +17,17 @@ export class AsyncMemo<K, V> {
     return made;
   }
 
+  /** Forgets the keys that pass `test`; returns their promises, for whoever must free what they hold. */
+  forget(test: (key: K) => boolean): Promise<V>[] {
+    const forgotten: Promise<V>[] = [];
+    for (const [key, promise] of this.promises) {
+      if (!test(key)) continue;
+      this.promises.delete(key);
+      forgotten.push(promise);
+    }
+    return forgotten;
+  }
+
   clear(): void {
     this.promises.clear();
   }

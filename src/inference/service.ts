@@ -2,13 +2,14 @@
 // reconstruct a trial (best of N, live preview), retrieve test images for a brain vector and trials
 // for an image, and run the evaluation. The worker wraps it in messages; the Node bench and the tests
 // run the same class on onnxruntime-node, so the browser and Node share every line of pipeline code.
+import { AsyncMemo } from '../data/asyncMemo';
 import type { BundleSource } from '../data/bundleSource';
 import { datasetSchema, type DatasetJson, type GalleryJson } from '../data/datasetSchema';
 import { galleryFor, readGalleryEmbeddings } from '../data/gallery';
 import { fitToDataset } from '../data/validateModel';
 import { openBetas } from '../data/subjectBetas';
 import { loadTestSet } from '../data/testSet';
-import { CONCURRENT_READS, mapConcurrently, readJsonFile, type Problem } from '../data/validation';
+import { CONCURRENT_READS, mapConcurrently, problemLines, readJsonFile, type Problem } from '../data/validation';
 import { evaluate, tableRows } from '../evaluation/evaluate';
 import { ReferenceFeatures } from '../evaluation/referenceNet';
 import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
@@ -47,18 +48,16 @@ interface OpenDataset {
   source: BundleSource;
   json: DatasetJson;
   /** Test images as [3,S,S] tensors, by S, in test-image order. */
-  tensors: Map<number, Promise<Float32Array>>;
+  tensors: AsyncMemo<number, Float32Array>;
 }
 
 export class InferenceService {
   private readonly models = new Map<string, { model: MindEyeModel; datasetUrl: string }>();
-  private readonly datasets = new Map<string, Promise<OpenDataset>>();
-  private readonly galleries = new Map<string, Promise<RetrievalGallery>>();
-  private readonly trialGalleries = new Map<
-    string,
-    Promise<{ rows: number[]; images: number[]; unit: Float32Array }>
-  >();
-  private reference: Promise<ReferenceFeatures> | null = null;
+  private readonly datasets = new AsyncMemo<string, OpenDataset>();
+  private readonly galleries = new AsyncMemo<string, RetrievalGallery>();
+  private readonly trialGalleries = new AsyncMemo<string, { rows: number[]; images: number[]; unit: Float32Array }>();
+  /** Under one key: the reference network is made once per service. */
+  private readonly reference = new AsyncMemo<'reference', ReferenceFeatures>();
 
   constructor(
     private readonly engine: Engine,
@@ -75,7 +74,7 @@ export class InferenceService {
     const problems = fitToDataset(model.json, dataset.json);
     if (problems.length > 0) {
       await model.dispose();
-      throw new ModelLoadError(problems.map((p: Problem) => `${p.file}: ${p.message}`));
+      throw new ModelLoadError(problemLines(problems));
     }
     this.models.set(modelUrl, { model, datasetUrl });
     return { json: model.json, loadMs: performance.now() - start };
@@ -86,7 +85,7 @@ export class InferenceService {
     const entry = this.models.get(modelUrl);
     if (!entry) return;
     this.models.delete(modelUrl);
-    for (const key of this.trialGalleries.keys()) if (key.startsWith(`${modelUrl}\n`)) this.trialGalleries.delete(key);
+    this.trialGalleries.forget((key) => key.startsWith(`${modelUrl}\n`));
     await entry.model.dispose();
   }
 
@@ -260,8 +259,7 @@ export class InferenceService {
 
   async dispose(): Promise<void> {
     await Promise.all([...this.models.keys()].map((url) => this.releaseModel(url)));
-    const reference = this.reference;
-    this.reference = null;
+    const [reference] = this.reference.forget(() => true);
     await reference?.then((r) => r.dispose()).catch(() => undefined);
   }
 
@@ -269,14 +267,7 @@ export class InferenceService {
   private async referenceFeatures(): Promise<ReferenceFeatures | null> {
     const read = this.io.readReferenceNet?.bind(this.io);
     if (!read) return null;
-    if (!this.reference) {
-      const loading = (async () => ReferenceFeatures.load(this.engine, await read()))();
-      loading.catch(() => {
-        if (this.reference === loading) this.reference = null;
-      });
-      this.reference = loading;
-    }
-    return this.reference;
+    return this.reference.get('reference', async () => ReferenceFeatures.load(this.engine, await read()));
   }
 
   private entry(modelUrl: string): { model: MindEyeModel; datasetUrl: string } {
@@ -290,43 +281,31 @@ export class InferenceService {
   }
 
   private dataset(url: string): Promise<OpenDataset> {
-    let dataset = this.datasets.get(url);
-    if (!dataset) {
-      dataset = (async () => {
-        const source = this.io.openDataset(url);
-        const problems: Problem[] = [];
-        const json = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
-        if (!json) throw new ModelLoadError(problems.map((p) => `${p.file}: ${p.message}`));
-        return { source, json, tensors: new Map() };
-      })();
-      dataset.catch(() => this.datasets.delete(url));
-      this.datasets.set(url, dataset);
-    }
-    return dataset;
+    return this.datasets.get(url, async () => {
+      const source = this.io.openDataset(url);
+      const problems: Problem[] = [];
+      const json = await readJsonFile(source, 'dataset.json', '', datasetSchema, problems);
+      if (!json) throw new ModelLoadError(problemLines(problems));
+      return { source, json, tensors: new AsyncMemo() };
+    });
   }
 
   /** Every test image as [n,3,S,S], decoded once per dataset and size. */
   private testTensors(dataset: OpenDataset, S: number, onProgress?: ProgressSink): Promise<Float32Array> {
-    let tensors = dataset.tensors.get(S);
-    if (!tensors) {
-      tensors = (async () => {
-        const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
-        const out = new Float32Array(files.length * 3 * S * S);
-        let done = 0;
-        // Several reads in flight: one at a time, 300 small files over HTTP took 13 s.
-        await mapConcurrently(files, CONCURRENT_READS, async (file, i) => {
-          const rgb = await this.io.decodeImage(await dataset.source.read(file), file);
-          out.set(imageToTensor(rgb, S), i * 3 * S * S);
-          done++;
-          if (done % 25 === 0 || done === files.length)
-            onProgress?.({ kind: 'items', what: 'test images decoded', done, total: files.length });
-        });
-        return out;
-      })();
-      tensors.catch(() => dataset.tensors.delete(S));
-      dataset.tensors.set(S, tensors);
-    }
-    return tensors;
+    return dataset.tensors.get(S, async () => {
+      const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
+      const out = new Float32Array(files.length * 3 * S * S);
+      let done = 0;
+      // Several reads in flight: one at a time, 300 small files over HTTP took 13 s.
+      await mapConcurrently(files, CONCURRENT_READS, async (file, i) => {
+        const rgb = await this.io.decodeImage(await dataset.source.read(file), file);
+        out.set(imageToTensor(rgb, S), i * 3 * S * S);
+        done++;
+        if (done % 25 === 0 || done === files.length)
+          onProgress?.({ kind: 'items', what: 'test images decoded', done, total: files.length });
+      });
+      return out;
+    });
   }
 
   /** Every test image encoded afresh (what `npm run gallery` ships in a dataset), with its encoder's digest. */
@@ -347,20 +326,14 @@ export class InferenceService {
     const { model, datasetUrl } = this.entry(modelUrl);
     const { S, E } = model.json.dims;
     const key = `${datasetUrl}\n${model.imageEncoderSha256}\n${S}`;
-    let gallery = this.galleries.get(key);
-    if (!gallery) {
-      gallery = (async () => {
-        const dataset = await this.dataset(datasetUrl);
-        const shipped = galleryFor(dataset.json, model.imageEncoderSha256, S, E);
-        const checked = shipped ? await this.checkShippedGallery(model, dataset, shipped) : null;
-        if (checked) return checked;
-        const images = await this.testTensors(dataset, S, onProgress);
-        return new RetrievalGallery(await this.encodeImages(model, images, onProgress), E);
-      })();
-      gallery.catch(() => this.galleries.delete(key));
-      this.galleries.set(key, gallery);
-    }
-    return gallery;
+    return this.galleries.get(key, async () => {
+      const dataset = await this.dataset(datasetUrl);
+      const shipped = galleryFor(dataset.json, model.imageEncoderSha256, S, E);
+      const checked = shipped ? await this.checkShippedGallery(model, dataset, shipped) : null;
+      if (checked) return checked;
+      const images = await this.testTensors(dataset, S, onProgress);
+      return new RetrievalGallery(await this.encodeImages(model, images, onProgress), E);
+    });
   }
 
   /**
@@ -413,32 +386,25 @@ export class InferenceService {
     subject: string,
     onProgress?: ProgressSink,
   ): Promise<{ rows: number[]; images: number[]; unit: Float32Array }> {
-    const key = `${modelUrl}\n${subject}`;
-    let trials = this.trialGalleries.get(key);
-    if (!trials) {
-      trials = (async () => {
-        const { model, datasetUrl } = this.entry(modelUrl);
-        const dataset = await this.dataset(datasetUrl);
-        const { reader } = await openBetas(dataset.source, dataset.json, subject);
-        const pairs = testImageIndices(dataset.json).flatMap((imageIndex) =>
-          (dataset.json.images[imageIndex]!.trials?.[subject] ?? []).map((row) => ({ row, imageIndex })),
-        );
-        const E = model.json.dims.E;
-        const unit = new Float32Array(pairs.length * E);
-        for (let start = 0; start < pairs.length; start += BATCH) {
-          const batch = pairs.slice(start, start + BATCH);
-          const rows = await Promise.all(batch.map((p) => reader.read(p.row)));
-          const voxels = concatBatch(rows.map((r) => tensor(r, [1, r.length])));
-          const { retrieval } = await model.backbone(await model.adapter(subject, voxels));
-          unit.set(normalizeRows(retrieval.data, E), start * E);
-          onProgress?.({ kind: 'items', what: 'trials embedded', done: start + batch.length, total: pairs.length });
-        }
-        return { rows: pairs.map((p) => p.row), images: pairs.map((p) => p.imageIndex), unit };
-      })();
-      trials.catch(() => this.trialGalleries.delete(key));
-      this.trialGalleries.set(key, trials);
-    }
-    return trials;
+    return this.trialGalleries.get(`${modelUrl}\n${subject}`, async () => {
+      const { model, datasetUrl } = this.entry(modelUrl);
+      const dataset = await this.dataset(datasetUrl);
+      const { reader } = await openBetas(dataset.source, dataset.json, subject);
+      const pairs = testImageIndices(dataset.json).flatMap((imageIndex) =>
+        (dataset.json.images[imageIndex]!.trials?.[subject] ?? []).map((row) => ({ row, imageIndex })),
+      );
+      const E = model.json.dims.E;
+      const unit = new Float32Array(pairs.length * E);
+      for (let start = 0; start < pairs.length; start += BATCH) {
+        const batch = pairs.slice(start, start + BATCH);
+        const rows = await Promise.all(batch.map((p) => reader.read(p.row)));
+        const voxels = concatBatch(rows.map((r) => tensor(r, [1, r.length])));
+        const { retrieval } = await model.backbone(await model.adapter(subject, voxels));
+        unit.set(normalizeRows(retrieval.data, E), start * E);
+        onProgress?.({ kind: 'items', what: 'trials embedded', done: start + batch.length, total: pairs.length });
+      }
+      return { rows: pairs.map((p) => p.row), images: pairs.map((p) => p.imageIndex), unit };
+    });
   }
 }
 
