@@ -3,6 +3,7 @@ import {
   ddimSample,
   ddimStepCoefficients,
   ddimTimesteps,
+  guidanceBatch,
   img2imgSkip,
   toX0Eps,
   withGuidance,
@@ -168,6 +169,26 @@ describe('withGuidance', () => {
   it('is the conditional model at scale 1', async () => {
     const out = await withGuidance(model, Float32Array.of(1, 2), 1)(Float32Array.of(0), 0);
     expect(Array.from(out)).toEqual([3]);
+  });
+});
+
+describe('guidanceBatch', () => {
+  it('lays the batch out as [x; x] with [tokens; 0], and weighs the halves s and 1 - s', () => {
+    const guided = guidanceBatch(4);
+    expect(guided.copies).toBe(2);
+    expect(Array.from(guided.tokens(Float32Array.of(1, 2)))).toEqual([1, 2, 0, 0]);
+    expect(guided.halves).toEqual([
+      { half: 0, weight: 4 },
+      { half: 1, weight: -3 },
+    ]);
+  });
+
+  it('is one copy with the tokens as they are at scale 1', () => {
+    const tokens = Float32Array.of(1, 2);
+    const plain = guidanceBatch(1);
+    expect(plain.copies).toBe(1);
+    expect(plain.tokens(tokens)).toBe(tokens);
+    expect(plain.halves).toEqual([{ half: 0, weight: 1 }]);
   });
 });
 

@@ -37,33 +37,44 @@ function roundHalfToEven(value: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** Turns a model output into the predicted clean sample x̂0 and noise ε̂, with a = ā[t]. */
+/** A value linear in the sample x and the model's output at x: x·x + out·out, element by element. */
+export interface Coefficients {
+  x: number;
+  out: number;
+}
+
+/**
+ * The predicted clean sample x̂0 and noise ε̂ for a model output at x, with a = ā[t], as coefficients:
+ * every parameterization makes both linear in x and out. This and ddimStepCoefficients are the one
+ * statement of a DDIM step that the host and the device samplers both run.
+ */
+function x0EpsCoefficients(a: number, parameterization: Parameterization): { x0: Coefficients; eps: Coefficients } {
+  const [sa, s1a] = [Math.sqrt(a), Math.sqrt(1 - a)];
+  if (parameterization === 'x0') return { x0: { x: 0, out: 1 }, eps: { x: 1 / s1a, out: -sa / s1a } };
+  if (parameterization === 'eps') return { x0: { x: 1 / sa, out: -s1a / sa }, eps: { x: 0, out: 1 } };
+  return { x0: { x: sa, out: -s1a }, eps: { x: s1a, out: sa } };
+}
+
+function combine(x: Float32Array, out: Float32Array, c: Coefficients): Float32Array {
+  if (out.length !== x.length) throw new Error(`the model returned ${out.length} values for ${x.length} inputs`);
+  const result = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) result[i] = c.x * x[i]! + c.out * out[i]!;
+  return result;
+}
+
+/**
+ * Turns a model output into the predicted clean sample x̂0 and noise ε̂, with a = ā[t]: the step's
+ * coefficients applied to arrays, as the tests read each parameterization (the samplers go straight
+ * to the next sample with ddimStepCoefficients).
+ */
 export function toX0Eps(
   out: Float32Array,
   x: Float32Array,
   a: number,
   parameterization: Parameterization,
 ): { x0: Float32Array; eps: Float32Array } {
-  if (out.length !== x.length) throw new Error(`the model returned ${out.length} values for ${x.length} inputs`);
-  const sa = Math.sqrt(a);
-  const s1a = Math.sqrt(1 - a);
-  const x0 = new Float32Array(x.length);
-  const eps = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const o = out[i]!;
-    const xi = x[i]!;
-    if (parameterization === 'x0') {
-      x0[i] = o;
-      eps[i] = (xi - sa * o) / s1a;
-    } else if (parameterization === 'eps') {
-      x0[i] = (xi - s1a * o) / sa;
-      eps[i] = o;
-    } else {
-      x0[i] = sa * xi - s1a * o;
-      eps[i] = s1a * xi + sa * o;
-    }
-  }
-  return { x0, eps };
+  const c = x0EpsCoefficients(a, parameterization);
+  return { x0: combine(x, out, c.x0), eps: combine(x, out, c.eps) };
 }
 
 /** Called after each step with that step's x̂0 (1-based step), e.g. to show the image forming. */
@@ -123,18 +134,13 @@ export async function ddimSample(
   let x0 = start.x;
   for (let i = 0; i < timesteps.length; i++) {
     const t = timesteps[i]!;
-    const out = await denoise(x, t);
-    const predicted = toX0Eps(out, x, abar[t]!, schedule.parameterization);
-    x0 = predicted.x0;
-    await onStep?.(x0, i + 1, timesteps.length);
     const next = timesteps[i + 1];
-    if (next === undefined) break;
-    const an = abar[next]!;
-    const [sa, s1a] = [Math.sqrt(an), Math.sqrt(1 - an)];
-    const eps = predicted.eps;
-    const nextX = new Float32Array(x.length);
-    for (let j = 0; j < nextX.length; j++) nextX[j] = sa * x0[j]! + s1a * eps[j]!;
-    x = nextX;
+    const out = await denoise(x, t);
+    const c = ddimStepCoefficients(abar[t]!, next === undefined ? null : abar[next]!, schedule.parameterization);
+    x0 = combine(x, out, c.x0);
+    await onStep?.(x0, i + 1, timesteps.length);
+    if (!c.next) break;
+    x = combine(x, out, c.next);
   }
   return x0;
 }
@@ -143,27 +149,51 @@ export async function ddimSample(
 export type ConditionedDenoise = (x: Float32Array, t: number, tokens: Float32Array) => Promise<Float32Array>;
 
 /**
- * Classifier-free guidance with all-zero unconditional tokens: out = out_u + s(out_c - out_u). The
- * conditional and unconditional halves go through the model as one batch [x; x] with tokens
- * [tokens; 0], as the Python sampler does: one call per step instead of two. Scale 1 is the plain
- * conditional model.
+ * Classifier-free guidance's batch layout, with all-zero unconditional tokens: the model sees
+ * `copies` of x ([x; x]) with `tokens(t)` ([t; 0]) in one call, and the guided output
+ * out_u + s(out_c - out_u) is the sum of `halves`: each half of the output (the conditional one at 0,
+ * the unconditional one at 1) times its weight. Scale 1 is the plain conditional model: one copy.
+ * The host (withGuidance) and the device (deviceSampler.ts, sampleDecoder) samplers both follow it.
  */
+export interface GuidanceBatch {
+  readonly copies: 1 | 2;
+  tokens(tokens: Float32Array): Float32Array;
+  readonly halves: readonly { readonly half: number; readonly weight: number }[];
+}
+
+export function guidanceBatch(scale: number): GuidanceBatch {
+  if (scale === 1) return { copies: 1, tokens: (tokens) => tokens, halves: [{ half: 0, weight: 1 }] };
+  return {
+    copies: 2,
+    tokens: (tokens) => {
+      const both = new Float32Array(2 * tokens.length);
+      both.set(tokens);
+      return both;
+    },
+    halves: [
+      { half: 0, weight: scale },
+      { half: 1, weight: 1 - scale },
+    ],
+  };
+}
+
+/** The model under guidance (guidanceBatch): one call per step instead of two, as the Python sampler does. */
 export function withGuidance(model: ConditionedDenoise, tokens: Float32Array, scale: number): Denoise {
-  if (scale === 1) return (x, t) => model(x, t, tokens);
-  const bothTokens = new Float32Array(2 * tokens.length);
-  bothTokens.set(tokens);
+  const guidance = guidanceBatch(scale);
+  if (guidance.copies === 1) return (x, t) => model(x, t, tokens);
+  const batchTokens = guidance.tokens(tokens);
   return async (x, t) => {
-    const both = new Float32Array(2 * x.length);
-    both.set(x);
-    both.set(x, x.length);
-    const out = await model(both, t, bothTokens);
-    if (out.length !== both.length)
-      throw new Error(`the model returned ${out.length} values for ${both.length} inputs`);
-    const guided = new Float32Array(x.length);
-    for (let i = 0; i < guided.length; i++) {
-      const conditional = out[i]!;
-      const unconditional = out[x.length + i]!;
-      guided[i] = unconditional + scale * (conditional - unconditional);
+    const n = x.length;
+    const batch = new Float32Array(guidance.copies * n);
+    for (let copy = 0; copy < guidance.copies; copy++) batch.set(x, copy * n);
+    const out = await model(batch, t, batchTokens);
+    if (out.length !== batch.length)
+      throw new Error(`the model returned ${out.length} values for ${batch.length} inputs`);
+    const guided = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let value = 0;
+      for (const { half, weight } of guidance.halves) value += weight * out[half * n + i]!;
+      guided[i] = value;
     }
     return guided;
   };
@@ -171,36 +201,16 @@ export function withGuidance(model: ConditionedDenoise, tokens: Float32Array, sc
 
 /**
  * One DDIM step as coefficients: for the model output `out` at x, x̂0 = x0.x·x + x0.out·out and the
- * next sample = next.x·x + next.out·out (null at the last step). Every parameterization makes both
- * linear in x and out, so a device can run the update as one weighted sum without leaving the GPU.
+ * next sample √ā'·x̂0 + √(1-ā')·ε̂ = next.x·x + next.out·out (null at the last step), so a device can
+ * run the update as one weighted sum without leaving the GPU.
  */
 export function ddimStepCoefficients(
   abar: number,
   abarNext: number | null,
   parameterization: Parameterization,
-): { x0: { x: number; out: number }; next: { x: number; out: number } | null } {
-  const [sa, s1a] = [Math.sqrt(abar), Math.sqrt(1 - abar)];
-  // x̂0 and ε̂ as (coefficient of x, coefficient of out), from toX0Eps.
-  const [x0, eps] =
-    parameterization === 'x0'
-      ? [
-          [0, 1],
-          [1 / s1a, -sa / s1a],
-        ]
-      : parameterization === 'eps'
-        ? [
-            [1 / sa, -s1a / sa],
-            [0, 1],
-          ]
-        : [
-            [sa, -s1a],
-            [s1a, sa],
-          ];
-  const x0Coefficients = { x: x0[0]!, out: x0[1]! };
-  if (abarNext === null) return { x0: x0Coefficients, next: null };
+): { x0: Coefficients; next: Coefficients | null } {
+  const { x0, eps } = x0EpsCoefficients(abar, parameterization);
+  if (abarNext === null) return { x0, next: null };
   const [san, s1an] = [Math.sqrt(abarNext), Math.sqrt(1 - abarNext)];
-  return {
-    x0: x0Coefficients,
-    next: { x: san * x0[0]! + s1an * eps[0]!, out: san * x0[1]! + s1an * eps[1]! },
-  };
+  return { x0, next: { x: san * x0.x + s1an * eps.x, out: san * x0.out + s1an * eps.out } };
 }

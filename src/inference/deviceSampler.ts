@@ -2,7 +2,15 @@
 // weighted sum (ddimStepCoefficients) that makes the next sample, also on the GPU. Only the starting
 // sample goes up, and only x̂0 comes down: at the end, or at each step when a preview asks for it.
 // It computes what ddimSample (ddim.ts) computes; the tests hold the two together.
-import { ddimStepCoefficients, samplerStart, type Img2Img, type NoiseSchedule, type OnStep } from './ddim';
+import {
+  ddimStepCoefficients,
+  guidanceBatch,
+  samplerStart,
+  type Img2Img,
+  type Coefficients,
+  type NoiseSchedule,
+  type OnStep,
+} from './ddim';
 import type { DeviceOps, DeviceTensor, HostTensor, WeightedTerm } from './engine';
 
 /** The model's output for x at timestep t (for guidance, x is the [x; x] batch and so is the output). */
@@ -14,7 +22,7 @@ export async function ddimSampleOnDevice(
   noise: HostTensor,
   schedule: NoiseSchedule,
   steps: number,
-  /** Guidance scale when the model sees [x; x] with [tokens; 0]: out = out_u + s(out_c - out_u). */
+  /** The guidance scale (null or 1: none); the model then sees guidanceBatch's layout. */
   guidance: number | null,
   onStep?: OnStep,
   img2img?: Img2Img,
@@ -23,15 +31,11 @@ export async function ddimSampleOnDevice(
   const { timesteps, x: first } = samplerStart(schedule, steps, noise.data, img2img);
   const n = noise.data.length;
   const [batch, ...rest] = noise.dims;
-  // The model output as weighted terms: the conditional half at 0, the unconditional half at n.
+  const layout = guidanceBatch(guidance ?? 1);
+  // The model output as weighted terms, one per half of the guidance batch.
   const outTerms = (out: DeviceTensor, weight: number): WeightedTerm[] =>
-    guidance === null
-      ? [{ tensor: out, weight, offset: 0 }]
-      : [
-          { tensor: out, weight: weight * guidance, offset: 0 },
-          { tensor: out, weight: weight * (1 - guidance), offset: n },
-        ];
-  const sum = (x: DeviceTensor, out: DeviceTensor, c: { x: number; out: number }) =>
+    layout.halves.map((h) => ({ tensor: out, weight: weight * h.weight, offset: h.half * n }));
+  const sum = (x: DeviceTensor, out: DeviceTensor, c: Coefficients) =>
     ops.weightedSum([{ tensor: x, weight: c.x, offset: 0 }, ...outTerms(out, c.out)], n, noise.dims, 1);
 
   let x = ops.upload({ dims: noise.dims, data: first });
@@ -40,7 +44,9 @@ export async function ddimSampleOnDevice(
       const t = timesteps[i]!;
       const next = timesteps[i + 1];
       const input =
-        guidance === null ? x : ops.weightedSum([{ tensor: x, weight: 1, offset: 0 }], n, [2 * batch!, ...rest], 2);
+        layout.copies === 1
+          ? x
+          : ops.weightedSum([{ tensor: x, weight: 1, offset: 0 }], n, [layout.copies * batch!, ...rest], layout.copies);
       const out = await denoise(input, t);
       if (input !== x) input.dispose();
       const c = ddimStepCoefficients(abar[t]!, next === undefined ? null : abar[next]!, schedule.parameterization);

@@ -5,7 +5,7 @@
 // vectors; plus the variants the evaluation compares: the low-level image alone, the decoder before
 // the blend, the decoder without the prior, and the ceiling (the decoder on the image encoder's
 // tokens of the true image).
-import { ddimSample, withGuidance, type Img2Img, type OnStep } from './ddim';
+import { ddimSample, guidanceBatch, withGuidance, type Img2Img, type OnStep } from './ddim';
 import { ddimSampleOnDevice } from './deviceSampler';
 import { tensor, type DeviceTensor, type HostTensor } from './engine';
 import type { ModelJson } from '../data/modelSchema';
@@ -151,11 +151,8 @@ export async function sampleDecoder(
   const latentDims = [batch, dims.C, dims.h, dims.w];
   const { device } = model;
   if (device) {
-    // Guidance feeds [x; x] with [tokens; 0], as withGuidance does on the host.
-    const guided = settings.cfgScale !== 1;
-    const both = new Float32Array((guided ? 2 : 1) * tokens.data.length);
-    both.set(tokens.data);
-    const cond = device.upload(tensor(both, [(guided ? 2 : 1) * batch, dims.T, dims.D]));
+    const guidance = guidanceBatch(settings.cfgScale);
+    const cond = device.upload(tensor(guidance.tokens(tokens.data), [guidance.copies * batch, dims.T, dims.D]));
     try {
       const denoise = (z: DeviceTensor, t: number) => {
         signal?.throwIfAborted();
@@ -167,7 +164,7 @@ export async function sampleDecoder(
         tensor(noise, latentDims),
         decoder,
         settings.decoderSteps,
-        guided ? settings.cfgScale : null,
+        settings.cfgScale,
         onStep,
         img2img,
       );
