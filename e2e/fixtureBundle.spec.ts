@@ -29,6 +29,20 @@ test('shows a valid bundle: banner, subjects, test images', async ({ page }) => 
     await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
   }
   await expect(page.getByRole('alert')).toHaveCount(0);
+
+  // A dataset whose server never answers: Cancel, and the bundle shown before stays (issue 16).
+  await page.route('**/fixtures/silent/**', () => undefined);
+  await page.getByText('Open your own dataset or model bundle').click();
+  await page.getByLabel('Dataset bundle URL').fill('fixtures/silent/');
+  await page.getByRole('button', { name: 'Open dataset' }).click();
+  const loading = page.locator('p.status').filter({ hasText: 'Loading and checking' });
+  await expect(loading).toContainText('fixtures/silent/');
+  await loading.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'was cancelled' })).toHaveText(
+    /Loading .*fixtures\/silent\/ was cancelled; Tiny test bundle is still shown\./,
+  );
+  await expect(loading).toHaveCount(0);
+  await expect(rows).toHaveCount(3);
 });
 
 test('lists every problem of a broken bundle, naming its files', async ({ page }) => {
