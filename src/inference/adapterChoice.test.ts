@@ -4,14 +4,24 @@ import { adapterName, softwareAdapterReason } from './adapterChoice';
 describe('the default engine choice', () => {
   it("refuses Chromium's SwiftShader adapter as Chromium reports it", () => {
     // measured: headless Chromium 156 with --enable-unsafe-swiftshader on a machine without a GPU
-    const swiftShader = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true };
-    expect(softwareAdapterReason(swiftShader)).toMatch(/^the only WebGPU adapter \(swiftshader\) is a software renderer/);
+    const swiftShader = {
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: '',
+      description: '',
+      isFallbackAdapter: true,
+    };
+    expect(softwareAdapterReason(swiftShader)).toMatch(
+      /^the only WebGPU adapter \(swiftshader\) is a software renderer/,
+    );
   });
 
   it('refuses other software renderers by name or by the fallback flag alone', () => {
     expect(softwareAdapterReason({ vendor: 'mesa', architecture: 'llvmpipe' })).toContain('(llvmpipe)');
     expect(softwareAdapterReason({ description: 'Microsoft Basic Render Driver' })).toContain('(Basic Render)');
-    expect(softwareAdapterReason({ vendor: 'acme', architecture: 'x1', isFallbackAdapter: true })).toContain('(acme x1)');
+    expect(softwareAdapterReason({ vendor: 'acme', architecture: 'x1', isFallbackAdapter: true })).toContain(
+      '(acme x1)',
+    );
   });
 
   it('keeps real GPUs', () => {

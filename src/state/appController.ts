@@ -23,8 +23,10 @@ import { REFERENCE_NET } from '../evaluation/referenceNet';
 import { resolveUrl } from './bundleKeys';
 import { loadDataset, rejectLocation, type DatasetStore, type LoadedDataset } from './datasetStore';
 import {
+  nextPace,
   sameRun,
   type EvaluationState,
+  type Pace,
   type PipelineStore,
   type RunKey,
   type RunState,
@@ -392,8 +394,11 @@ export function createAppController({
   /** Runs the evaluation in the worker; progress and the table land in the store. */
   async function startEvaluation(modelUrl: string, subject: string, limit?: number): Promise<void> {
     await engineReady;
+    let pace: Pace | null = null;
     const pending = worker().request('evaluate', { modelUrl, subject, seed: 0, limit, batch: 8 }, (p) => {
-      if (p.kind === 'items') update({ progress: { what: p.what, done: p.done, total: p.total } });
+      if (p.kind !== 'items') return;
+      pace = nextPace(pace, p.what, p.done, p.total, performance.now());
+      update({ progress: { what: p.what, done: p.done, total: p.total, secondsLeft: pace.secondsLeft } });
     });
     // Only this evaluation's state: a later one (a new request id) owns the store's from then on.
     const update = (change: Partial<EvaluationState>) => {

@@ -52,7 +52,8 @@ export interface EvaluationState {
   modelUrl: string;
   subject: string;
   status: 'running' | 'done' | 'failed' | 'cancelled';
-  progress: { what: string; done: number; total: number } | null;
+  /** secondsLeft: of this phase, from its pace since it was first seen (null until it moved). */
+  progress: { what: string; done: number; total: number; secondsLeft: number | null } | null;
   result: EvaluationResult | null;
   error: string | null;
   requestId: number;
@@ -107,4 +108,24 @@ export function sameRun(a: RunKey, b: RunKey): boolean {
     a.samples === b.samples &&
     a.silenced.join() === b.silenced.join()
   );
+}
+
+/** How fast a phase of items moves: since when, from how many done, and the seconds it has left. */
+export interface Pace {
+  what: string;
+  since: number;
+  from: number;
+  secondsLeft: number | null;
+}
+
+/**
+ * The pace after a progress report at `now` (ms): a new phase (or a count that went back) starts
+ * afresh, so the reading before it does not slow the estimate of the reconstructions.
+ */
+export function nextPace(previous: Pace | null, what: string, done: number, total: number, now: number): Pace {
+  if (!previous || previous.what !== what || done < previous.from)
+    return { what, since: now, from: done, secondsLeft: null };
+  const moved = done - previous.from;
+  const secondsLeft = moved > 0 ? ((now - previous.since) / 1000 / moved) * (total - done) : null;
+  return { ...previous, secondsLeft };
 }

@@ -1,27 +1,6 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { METRIC_COLUMNS, metricCell, metricsCsv } from '../metrics/table';
 import { useActions, usePipeline } from '../state/hooks';
-
-/** The phase of the evaluation whose rate predicts its end: the rest is reading and decoding. */
-const RECONSTRUCTED = 'test images reconstructed';
-
-/**
- * Seconds left, from the pace of the reconstructions seen so far (after the first batch, counted from
- * the moment it was seen, so that reading the test set does not inflate the rate); null before.
- */
-function useTimeLeft(progress: { what: string; done: number; total: number } | null | undefined): number | null {
-  const first = useRef<{ at: number; done: number; total: number } | null>(null);
-  if (!progress || progress.what !== RECONSTRUCTED) {
-    first.current = null;
-    return null;
-  }
-  const now = performance.now();
-  if (!first.current || first.current.total !== progress.total || progress.done < first.current.done)
-    first.current = { at: now, done: progress.done, total: progress.total };
-  const seen = progress.done - first.current.done;
-  if (seen <= 0) return null;
-  return ((now - first.current.at) / 1000 / seen) * (progress.total - progress.done);
-}
 
 function formatSeconds(seconds: number): string {
   return seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`;
@@ -43,7 +22,7 @@ export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
   const [limit, setLimit] = useState<number | null>(null);
   const current = evaluation?.modelUrl === modelUrl && evaluation.subject === subject ? evaluation : null;
   const running = evaluation?.status === 'running';
-  const timeLeft = useTimeLeft(current?.status === 'running' ? current.progress : null);
+  const timeLeft = current?.status === 'running' ? (current.progress?.secondsLeft ?? null) : null;
   const download = () => {
     if (!current?.result) return;
     const link = document.createElement('a');

@@ -28,14 +28,17 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const samples = useSettings((s) => s.samples);
   const autoRun = useSettings((s) => s.autoRun);
   const [category, setCategory] = useState<string | null>(null);
-  // NiiVue's first render is heavy on a CPU-only machine: it waits for the first reconstruction.
-  const [brainShown, setBrainShown] = useState(false);
+  // NiiVue's first render is heavy on a CPU-only machine: it waits for the first reconstruction,
+  // or 8 s when none comes. Once shown it stays (the first run's end is remembered as state).
+  const [waited, setWaited] = useState(false);
   const mainStatus = runs.main?.status;
+  const [firstRunEnded, setFirstRunEnded] = useState(false);
+  if (!firstRunEnded && (mainStatus === 'done' || mainStatus === 'failed')) setFirstRunEnded(true);
   useEffect(() => {
-    if (mainStatus === 'done' || mainStatus === 'failed') setBrainShown(true);
-    const fallback = setTimeout(() => setBrainShown(true), 8000);
+    const fallback = setTimeout(() => setWaited(true), 8000);
     return () => clearTimeout(fallback);
-  }, [mainStatus]);
+  }, []);
+  const brainShown = waited || firstRunEnded;
 
   // What to decode is settled (defaults) and run by the controller; here it is only read.
   const subjects = useMemo(() => subjectsWithTestData(dataset), [dataset]);
