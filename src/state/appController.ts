@@ -25,6 +25,7 @@ import { loadDataset, rejectLocation, type DatasetStore, type LoadedDataset } fr
 import {
   nextPace,
   sameRun,
+  startedRun,
   type EvaluationState,
   type Pace,
   type PipelineStore,
@@ -282,21 +283,7 @@ export function createAppController({
     const started = performance.now();
     cancelRun(slot); // its answer would be dropped anyway; cancelled, it stops holding the worker's queue
     pipeline.setState((s) => ({
-      runs: {
-        ...s.runs,
-        [slot]: {
-          key,
-          status: 'running',
-          step: 0,
-          steps: 0,
-          preview: null,
-          result: null,
-          error: null,
-          wallMs: null,
-          retrieval: null,
-          resemblance: null,
-        },
-      },
+      runs: { ...s.runs, [slot]: startedRun(key) },
     }));
     try {
       await loadModel(key.modelUrl, dataset.source.name);

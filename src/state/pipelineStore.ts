@@ -129,3 +129,19 @@ export function nextPace(previous: Pace | null, what: string, done: number, tota
   const secondsLeft = moved > 0 ? ((now - previous.since) / 1000 / moved) * (total - done) : null;
   return { ...previous, secondsLeft };
 }
+
+/** A run of this key as it starts: nothing shown yet. */
+export function startedRun(key: RunKey): RunState {
+  return {
+    key,
+    status: 'running',
+    step: 0,
+    steps: 0,
+    preview: null,
+    result: null,
+    error: null,
+    wallMs: null,
+    retrieval: null,
+    resemblance: null,
+  };
+}

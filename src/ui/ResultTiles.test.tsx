@@ -1,22 +1,19 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { ModelState, RunState } from '../state/pipelineStore';
+import { startedRun, type ModelState, type RunState } from '../state/pipelineStore';
 import { ReconstructionTile, RunAnnouncer, RunProblems } from './ResultTiles';
 
 function run(change: Partial<RunState>): RunState {
-  return {
-    key: { modelUrl: 'm/', subject: 'subj01', imageIndex: 0, trial: 'average', silenced: [], seed: 0, samples: 1 },
-    status: 'running',
-    step: 0,
-    steps: 0,
-    preview: null,
-    result: null,
-    error: null,
-    wallMs: null,
-    retrieval: null,
-    resemblance: null,
-    ...change,
+  const key = {
+    modelUrl: 'm/',
+    subject: 'subj01',
+    imageIndex: 0,
+    trial: 'average' as const,
+    silenced: [],
+    seed: 0,
+    samples: 1,
   };
+  return { ...startedRun(key), ...change };
 }
 
 const count = (text: string, part: string) => text.split(part).length - 1;
