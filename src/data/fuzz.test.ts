@@ -87,7 +87,7 @@ const HOSTILE_VALUES: unknown[] = [
   '../../etc/passwd',
   '%2F..%2F..%2Fx',
   '/abs',
-  'http://evil.example/x',
+  'http://localhost/x',
   'constructor',
   '__proto__',
   'toString',

@@ -348,8 +348,8 @@ describe('the app controller', () => {
 
   it('cancels a dataset load whose server never answers: the dataset shown before stays', async () => {
     const silent: BundleSource = {
-      name: 'https://silent.example/',
-      url: (path) => `https://silent.example/${path}`,
+      name: 'datasets/silent/',
+      url: (path) => `datasets/silent/${path}`,
       read: (_path, { signal } = {}) =>
         new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')))),
     };
@@ -358,7 +358,7 @@ describe('the app controller', () => {
     await controller.openDataset('datasets/tiny/')!.loaded;
     const shown = stores.dataset.getState().loaded;
     next = () => silent;
-    const opened = controller.openDataset('https://silent.example/')!;
+    const opened = controller.openDataset('datasets/silent/')!;
     expect(stores.dataset.getState()).toMatchObject({ status: 'loading', location: silent.name });
     controller.cancelDatasetLoad();
     expect(await opened.loaded).toBe(false);

@@ -95,8 +95,8 @@ describe('the dataset store', () => {
     const before = store.getState();
     const aborted: string[] = [];
     const silent: BundleSource = {
-      name: 'https://silent.example/',
-      url: (path) => `https://silent.example/${path}`,
+      name: 'datasets/silent/',
+      url: (path) => `datasets/silent/${path}`,
       read: (path, { signal } = {}) =>
         new Promise((_, reject) =>
           signal?.addEventListener('abort', () => {
