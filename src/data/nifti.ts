@@ -6,6 +6,7 @@
 import * as nifti from 'nifti-reader-js';
 import { errorText } from './bundleSource';
 import { LIMITS, limitText } from './limits';
+import { inflateWithin } from './inflate';
 import { concatBytes } from './responseBytes';
 
 export class NiftiError extends Error {
@@ -256,37 +257,21 @@ function isGzip(bytes: Uint8Array): boolean {
  * at the limit, and the header's declared size is checked as soon as the header is in.
  */
 async function gunzip(bytes: Uint8Array): Promise<ArrayBuffer> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   let headerChecked = false;
-  try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        // The browser's message here is often just "Failed to fetch": say what it means.
-        throw new NiftiError(`corrupt or truncated gzip data (${errorText(error)})`);
-      }
-      if (result.done) break;
-      total += result.value.length;
-      if (total > LIMITS.niftiBytes) {
-        throw new NiftiError(`inflates to more than ${limitText('niftiBytes', 'bytes')}`);
-      }
-      chunks.push(result.value);
-      if (!headerChecked && total >= NIFTI2_HEADER_BYTES) {
-        headerChecked = true;
-        const start = concatBytes(chunks, total);
-        if (nifti.isNIFTI(start.buffer)) readVolumeHeader(start.buffer);
-      }
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    throw error;
-  }
-  return concatBytes(chunks, total).buffer;
+  const inflated = await inflateWithin(bytes, {
+    format: 'gzip',
+    limit: LIMITS.niftiBytes,
+    // The browser's message here is often just "Failed to fetch": say what it means.
+    corrupt: (error) => new NiftiError(`corrupt or truncated gzip data (${errorText(error)})`),
+    tooLarge: () => new NiftiError(`inflates to more than ${limitText('niftiBytes', 'bytes')}`),
+    onPart: (parts, total) => {
+      if (headerChecked || total < NIFTI2_HEADER_BYTES) return;
+      headerChecked = true;
+      const start = concatBytes(parts, total);
+      if (nifti.isNIFTI(start.buffer)) readVolumeHeader(start.buffer);
+    },
+  });
+  return inflated.buffer;
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -49,7 +49,7 @@ export async function validateDataset(source: BundleSource, options: ValidateOpt
  * What the app needs before it shows the dataset and reconstructs: dataset.json and every subject
  * (volumes, trials, betas and encoding arrays: their metadata and the `chunks` asked for). The images
  * and notices are left to validateDatasetRest (`imageSizes` stays empty): on the demo bundle they are
- * 300 of its 455 files, and checking them first kept the first picture waiting about 4 s.
+ * 300 of its 456 files, and checking them first kept the first picture waiting about 4 s.
  */
 export async function validateDatasetFirst(
   bundle: BundleSource,
@@ -95,8 +95,8 @@ export interface RestOptions extends ValidateOptions {
 
 /**
  * The rest of a bundle whose first part validated: the attribution notices, every image, the
- * retrieval galleries against the images, and, when
- * `chunks` is 'every', every chunk of the subjects' arrays (the first part read only their ends).
+ * retrieval galleries against the images, and, when `chunks` is 'every', every chunk of the
+ * subjects' arrays (the first part read only their ends).
  */
 export async function validateDatasetRest(
   source: BundleSource,

@@ -6,7 +6,7 @@
 import * as zarr from 'zarrita';
 import { BundleReadError, errorText, type BundleSource } from './bundleSource';
 import { LIMITS, limitText } from './limits';
-import { concatBytes } from './responseBytes';
+import { inflateWithin } from './inflate';
 
 /** Something wrong with a Zarr file (`.zarray` or a chunk); the message starts with its path. */
 export class ZarrFormatError extends Error {
@@ -73,40 +73,21 @@ export function bundleZarrStore(source: BundleSource, folder: string): zarr.Asyn
 }
 
 /** A chunk inflated, or a ZarrFormatError naming it once it holds more than a chunk's bytes. */
-async function inflateChunk(
+function inflateChunk(
   bytes: Uint8Array,
   file: string,
   inflate: { format: 'deflate' | 'gzip'; bytes: number; chunk: string },
 ): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>])
-    .stream()
-    .pipeThrough(new DecompressionStream(inflate.format));
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        throw new ZarrFormatError(file, `could not be decoded (corrupt?): ${errorText(error)}`);
-      }
-      if (result.done) break;
-      total += result.value.length;
-      if (total > inflate.bytes) {
-        throw new ZarrFormatError(
-          file,
-          `inflates to more than the ${inflate.bytes.toLocaleString('en-US')} bytes a chunk ${inflate.chunk} holds`,
-        );
-      }
-      parts.push(result.value);
-    }
-  } catch (error) {
-    await reader.cancel().catch(() => undefined);
-    throw error;
-  }
-  return concatBytes(parts, total);
+  return inflateWithin(bytes, {
+    format: inflate.format,
+    limit: inflate.bytes,
+    corrupt: (error) => new ZarrFormatError(file, `could not be decoded (corrupt?): ${errorText(error)}`),
+    tooLarge: () =>
+      new ZarrFormatError(
+        file,
+        `inflates to more than the ${inflate.bytes.toLocaleString('en-US')} bytes a chunk ${inflate.chunk} holds`,
+      ),
+  });
 }
 
 /** What `.zarray` declares, with its dtype named the way dataset.json names dtypes. */

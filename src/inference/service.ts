@@ -292,20 +292,32 @@ export class InferenceService {
 
   /** Every test image as [n,3,S,S], decoded once per dataset and size. */
   private testTensors(dataset: OpenDataset, S: number, onProgress?: ProgressSink): Promise<Float32Array> {
-    return dataset.tensors.get(S, async () => {
-      const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
-      const out = new Float32Array(files.length * 3 * S * S);
-      let done = 0;
-      // Several reads in flight: one at a time, 300 small files over HTTP took 13 s.
-      await mapConcurrently(files, CONCURRENT_READS, async (file, i) => {
-        const rgb = await this.io.decodeImage(await dataset.source.read(file), file);
-        out.set(imageToTensor(rgb, S), i * 3 * S * S);
-        done++;
-        if (done % 25 === 0 || done === files.length)
-          onProgress?.({ kind: 'items', what: 'test images decoded', done, total: files.length });
+    return dataset.tensors.get(S, () => {
+      const all = testImageIndices(dataset.json).map((_, position) => position);
+      return this.decodeTestImages(dataset, all, S, (done, total) => {
+        if (done % 25 === 0 || done === total)
+          onProgress?.({ kind: 'items', what: 'test images decoded', done, total });
       });
-      return out;
     });
+  }
+
+  /** These test images (by position among the test images) as [n,3,S,S], read several at a time. */
+  private async decodeTestImages(
+    dataset: OpenDataset,
+    positions: readonly number[],
+    S: number,
+    onDone?: (done: number, total: number) => void,
+  ): Promise<Float32Array> {
+    const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
+    const out = new Float32Array(positions.length * 3 * S * S);
+    let done = 0;
+    // Several reads in flight: one at a time, 300 small files over HTTP took 13 s.
+    await mapConcurrently(positions, CONCURRENT_READS, async (position, i) => {
+      const file = files[position]!;
+      out.set(imageToTensor(await this.io.decodeImage(await dataset.source.read(file), file), S), i * 3 * S * S);
+      onDone?.(++done, positions.length);
+    });
+    return out;
   }
 
   /** Every test image encoded afresh (what `npm run gallery` ships in a dataset), with its encoder's digest. */
@@ -348,16 +360,11 @@ export class InferenceService {
     const { S, E } = model.json.dims;
     const embeddings = await readGalleryEmbeddings(dataset.source, gallery).catch(() => null);
     if (!embeddings) return null;
-    const files = testImageIndices(dataset.json).map((i) => dataset.json.images[i]!.file);
+    const rows = gallery.imageSha256.length;
     const sample = Array.from(
-      new Set(Array.from({ length: GALLERY_SAMPLE }, (_, k) => Math.floor((k * files.length) / GALLERY_SAMPLE))),
+      new Set(Array.from({ length: GALLERY_SAMPLE }, (_, k) => Math.floor((k * rows) / GALLERY_SAMPLE))),
     );
-    const images = new Float32Array(sample.length * 3 * S * S);
-    await mapConcurrently(sample, CONCURRENT_READS, async (row, i) => {
-      const rgb = await this.io.decodeImage(await dataset.source.read(files[row]!), files[row]!);
-      images.set(imageToTensor(rgb, S), i * 3 * S * S);
-    });
-    const encoded = normalizeRows(await this.encodeImages(model, images), E);
+    const encoded = normalizeRows(await this.encodeImages(model, await this.decodeTestImages(dataset, sample, S)), E);
     const stored = normalizeRows(embeddings, E);
     const agrees = sample.every(
       (row, i) =>
