@@ -74,6 +74,27 @@ describe('the dataset store', () => {
     ]);
   });
 
+  it('reads nothing more of a bundle once another is shown', async () => {
+    const store = createDatasetStore();
+    const files = new FsBundleSource(good.dir);
+    let reads = 0;
+    const counted: BundleSource = {
+      name: files.name,
+      url: (path) => files.url(path),
+      read: (path, readOptions) => {
+        reads++;
+        return files.read(path, readOptions);
+      },
+    };
+    let firstPicture!: () => void;
+    await loadDataset(store, counted, options, () => new Promise<void>((r) => (firstPicture = r)));
+    await loadDataset(store, new FsBundleSource(damaged.dir), options, () => new Promise<void>(() => undefined));
+    const before = reads;
+    firstPicture();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reads).toBe(before);
+  });
+
   it('finds nothing to report in a sound bundle', async () => {
     const store = createDatasetStore();
     await loadDataset(store, new FsBundleSource(good.dir), options);

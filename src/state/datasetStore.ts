@@ -115,6 +115,8 @@ export async function loadDataset(
 }
 
 async function checkRest(store: DatasetStore, loaded: LoadedDataset, options: ValidateOptions): Promise<void> {
+  // Another bundle is shown already: nothing of this one is read.
+  if (store.getState().loaded !== loaded) return;
   const update = (change: (check: BundleCheck) => Partial<BundleCheck>) => {
     const { check } = store.getState();
     // Another bundle was loaded meanwhile: this check is of no interest any more.
@@ -127,9 +129,13 @@ async function checkRest(store: DatasetStore, loaded: LoadedDataset, options: Va
   const { problems } = await validateDatasetRest(loaded.source, loaded.dataset, {
     ...options,
     chunks: 'every',
-    // A task of its own for each file (inflating a chunk, checking an image): run back to back they
-    // held the page's main thread for 5 s after the first result.
-    pace: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    // A task of its own for each file (inflating a chunk, checking an image), so that hundreds of
+    // them never hold the page's main thread for long; and no further file once another bundle is
+    // shown (the rejection ends the check, whose result is then dropped).
+    pace: () =>
+      new Promise((resolve, reject) =>
+        setTimeout(() => (store.getState().loaded === loaded ? resolve() : reject(new Error('superseded'))), 0),
+      ),
     onProgress: ({ file, done, total }) => progress(file, done, total),
     onImages: (done, total) => progress('images', done, total),
   });
