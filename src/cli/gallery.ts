@@ -49,7 +49,7 @@ async function run({ dataset, model }: { dataset: string; model: string }): Prom
       galleries?: { encoderSha256: string; size: number; dim: number }[];
     };
     const imageSha256 = await Promise.all(
-      testImageIndices(json as never).map(async (i) => sha256Hex(await readFile(join(dataset, json.images[i]!.file)))),
+      testImageIndices(json).map(async (i) => sha256Hex(await readFile(join(dataset, json.images[i]!.file)))),
     );
     const file = `galleries/${gallery.encoderSha256.slice(0, 16)}-${gallery.size}.f32`;
     await mkdir(join(dataset, 'galleries'), { recursive: true });
