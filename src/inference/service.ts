@@ -416,9 +416,7 @@ export class InferenceService {
 }
 
 /** dataset.json indices of the test images, in order. */
-export function testImageIndices(
-  dataset: Pick<DatasetJson, 'images'> | { images: readonly { split: string }[] },
-): number[] {
+export function testImageIndices(dataset: { images: readonly { split: string }[] }): number[] {
   return dataset.images.flatMap((image, i) => (image.split === 'test' ? [i] : []));
 }
 
