@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 // The e2e specs drive the built app, served by `vite preview` with the COOP/COEP headers of
 // vite.config.ts, in the system's Chromium (Playwright's own browser download is not available here).
-const PORT = 4173;
+// E2E_PORT lets two checkouts of the repository (git worktrees) run their specs at the same time.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',

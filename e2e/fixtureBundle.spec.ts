@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { TinyBundle } from '../src/testing/tinyBundle';
+import { TinyBundle } from '../test/tinyBundle';
 import { serveBundle } from './fixtureBundle';
 
 let bundle: TinyBundle;

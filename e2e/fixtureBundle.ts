@@ -2,7 +2,7 @@
 // Playwright's request routing, so specs can open it with ?dataset= without files in public/.
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import type { TinyBundle } from '../src/testing/tinyBundle';
+import type { TinyBundle } from '../test/tinyBundle';
 
 export async function serveBundle(page: Page, name: string, bundle: TinyBundle): Promise<string> {
   const prefix = `/fixtures/${name}/`;

@@ -6,8 +6,8 @@ import { FsBundleSource } from '../src/node/fsBundleSource';
 import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../src/node/ortEngine';
 import { decodeRgbWithSharp } from '../src/node/sharpRgb';
-import { InferenceService } from '../src/inference/service';
-import { runCli } from '../src/testing/runCli';
+import { InferenceService } from '../src/worker/service';
+import { runCli } from '../test/runCli';
 
 // The viewer on the shipped demo, as a visitor uses it: the brain renders, the first trial is decoded
 // without a click, the retrieval list ranks the seen image first for a trial the model gets right

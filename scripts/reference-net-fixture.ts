@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { REFERENCE_NET } from '../src/evaluation/referenceNet.ts';
 import { readReferenceNetFiles } from '../src/node/referenceNet.ts';
-import { referenceTestImage } from '../src/testing/referenceImage.ts';
+import { referenceTestImage } from '../test/referenceImage.ts';
 
 const tfjsDir = process.argv[2];
 if (!tfjsDir) {
@@ -74,7 +74,7 @@ const pooled = Array.from({ length: channels }, (_, c) => {
 });
 const round = (values: number[]) => values.map((v) => Number(v.toPrecision(7)));
 const fixture = {
-  about: `TensorFlow.js ${tf.version.tfjs} (cpu backend) on ${files.source} dist/models/${REFERENCE_NET.model}, input referenceTestImage(${S}) (src/testing/referenceImage.ts); written by scripts/reference-net-fixture.ts`,
+  about: `TensorFlow.js ${tf.version.tfjs} (cpu backend) on ${files.source} dist/models/${REFERENCE_NET.model}, input referenceTestImage(${S}) (test/referenceImage.ts); written by scripts/reference-net-fixture.ts`,
   source: files.source,
   layer: REFERENCE_NET.layer,
   shape: [channels, side, side],

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { bundleOpener } from './data/bundleFetcher';
 import { readImageHeader } from './data/imageHeader';
 import { DEMO_DATASET, DEMO_MODELS } from './demo';
-import { startInferenceWorker } from './inference/inferenceClient';
+import { startInferenceWorker } from './worker/inferenceClient';
 import { createAppController } from './state/appController';
 import { resolveUrl } from './state/bundleKeys';
 import { createDatasetStore } from './state/datasetStore';

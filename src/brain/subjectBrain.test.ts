@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetSchema, type DatasetJson, type SubjectJson } from '../data/datasetSchema';
 import { FsBundleSource } from '../node/fsBundleSource';
-import { niftiBytes, roiLabel, TINY_DATASET, TinyBundle } from '../testing/tinyBundle';
+import { niftiBytes, roiLabel, TINY_DATASET, TinyBundle } from '../../test/tinyBundle';
 import { BrainFileError, loadEncoding, loadSubjectBrain } from './subjectBrain';
 import { storageIndex } from './voxelMask';
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_STEPS } from '../inference/samplerLimits';
-import { runCli } from '../testing/runCli';
-import { TinyBundle } from '../testing/tinyBundle';
-import { TinyModel } from '../testing/tinyModel';
+import { runCli } from '../../test/runCli';
+import { TinyBundle } from '../../test/tinyBundle';
+import { TinyModel } from '../../test/tinyModel';
 
 const cli = new URL('./eval.ts', import.meta.url);
 const runTool = (...args: string[]) => runCli(cli, ...args);

@@ -8,7 +8,7 @@ import { readFile, writeFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Hex } from '../data/gallery';
-import { InferenceService, testImageIndices } from '../inference/service';
+import { InferenceService, testImageIndices } from '../worker/service';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../testing/runCli';
-import { TinyBundle } from '../testing/tinyBundle';
+import { runCli } from '../../test/runCli';
+import { TinyBundle } from '../../test/tinyBundle';
 
 const cli = new URL('./validate.ts', import.meta.url);
 const runTool = (...args: string[]) => runCli(cli, ...args);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
-import { TinyBundle } from '../testing/tinyBundle';
+import { TinyBundle } from '../../test/tinyBundle';
 import { FetchBundleSource } from './bundleSource';
 import { validateDataset } from './validateDataset';
 

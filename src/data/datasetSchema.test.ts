@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TINY_DATASET } from '../testing/tinyBundle';
+import { TINY_DATASET } from '../../test/tinyBundle';
 import { datasetSchema, isBundlePath } from './datasetSchema';
 
 describe('isBundlePath', () => {

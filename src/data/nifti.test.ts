@@ -1,6 +1,6 @@
 import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { GRID, niftiBytes, roiLabel, type NiftiSpec } from '../testing/tinyBundle';
+import { GRID, niftiBytes, roiLabel, type NiftiSpec } from '../../test/tinyBundle';
 import { countLabels, NiftiError, parseNifti, sameGrid } from './nifti';
 
 const labels = niftiBytes({ datatype: 'int16', value: roiLabel });

@@ -11,8 +11,8 @@ import {
   stringField,
   withCustomNode,
   withExternalInitializer,
-} from '../testing/onnxEdits';
-import { TinyModel } from '../testing/tinyModel';
+} from '../../test/onnxEdits';
+import { TinyModel } from '../../test/tinyModel';
 import { checkOnnxFile, OnnxFileError, onnxProblems } from './onnxFile';
 
 let tiny: TinyModel;

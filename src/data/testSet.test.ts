@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBundleSource } from '../node/fsBundleSource';
-import { TINY_DATASET, TinyBundle } from '../testing/tinyBundle';
+import { TINY_DATASET, TinyBundle } from '../../test/tinyBundle';
 import { SubjectDataError } from './subjectBetas';
 import { loadTestSet, noTestDataReason, subjectsWithTestData } from './testSet';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { niftiBytes, roiLabel, TinyBundle } from '../testing/tinyBundle';
+import { niftiBytes, roiLabel, TinyBundle } from '../../test/tinyBundle';
 import type { TrialsJson } from './datasetSchema';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';

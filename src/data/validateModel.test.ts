@@ -2,9 +2,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
-import { TINY_DATASET } from '../testing/tinyBundle';
-import { withCustomNode, withExternalInitializer } from '../testing/onnxEdits';
-import { TinyModel } from '../testing/tinyModel';
+import { TINY_DATASET } from '../../test/tinyBundle';
+import { withCustomNode, withExternalInitializer } from '../../test/onnxEdits';
+import { TinyModel } from '../../test/tinyModel';
 import { validateModelBundle } from './validateModel';
 
 describe('validateModelBundle', () => {

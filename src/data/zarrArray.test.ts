@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FsBundleSource } from '../node/fsBundleSource';
-import { BETAS, TinyBundle } from '../testing/tinyBundle';
+import { BETAS, TinyBundle } from '../../test/tinyBundle';
 import { BundleReadError, type BundleSource } from './bundleSource';
 import { bundleZarrStore, openRowReader } from './zarrArray';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostDeviceOps } from '../testing/hostDevice';
+import { HostDeviceOps } from '../../test/hostDevice';
 import { ddimSample, withGuidance, type NoiseSchedule } from './ddim';
 import { ddimSampleOnDevice } from './deviceSampler';
 import type { DeviceTensor } from './engine';

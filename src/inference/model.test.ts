@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';
-import { withCustomNode, withExternalInitializer } from '../testing/onnxEdits';
-import { TinyModel } from '../testing/tinyModel';
+import { withCustomNode, withExternalInitializer } from '../../test/onnxEdits';
+import { TinyModel } from '../../test/tinyModel';
 import type { Engine, EngineSession } from './engine';
 import { MindEyeModel, ModelLoadError } from './model';
 

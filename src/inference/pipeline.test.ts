@@ -6,7 +6,7 @@ import type { ModelJson } from '../data/modelSchema';
 import type { Engine, EngineSession, HostTensor } from './engine';
 import { MindEyeModel } from './model';
 import { reconstruct, reconstructFromImage, startNoise, type SamplerSettings } from './pipeline';
-import { field } from '../testing/onnxEdits';
+import { field } from '../../test/onnxEdits';
 
 const DECODER_ABAR = Array.from({ length: 20 }, (_, t) => 0.99 - (0.95 * t) / 19);
 const MODEL: ModelJson = {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TinyModel } from '../testing/tinyModel';
+import { TinyModel } from '../../test/tinyModel';
 import { createOrtNodeEngine } from './ortEngine';
 
 describe('the onnxruntime-node engine', () => {

@@ -10,7 +10,7 @@ import { decodeTfjsWeights, kerasToOnnx } from '../evaluation/kerasToOnnx';
 import { twoWayIdentification } from '../metrics/identification';
 import { buildReferenceNet, REFERENCE_NET, ReferenceFeatures } from '../evaluation/referenceNet';
 import fixture from '../evaluation/fixtures/mobilenetv2-tfjs.json' with { type: 'json' };
-import { referenceTestImage } from '../testing/referenceImage';
+import { referenceTestImage } from '../../test/referenceImage';
 import { FsBundleSource } from './fsBundleSource';
 import { createOrtNodeEngine } from './ortEngine';
 import { readReferenceNetFiles, referenceNetOnnx } from './referenceNet';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleSource } from '../data/bundleSource';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
-import { TinyBundle } from '../testing/tinyBundle';
+import { TinyBundle } from '../../test/tinyBundle';
 import { createDatasetStore, loadDataset, rejectLocation } from './datasetStore';
 
 const options = { decodeImage: decodeImageWithSharp };

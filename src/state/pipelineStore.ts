@@ -3,7 +3,7 @@
 // State only, no React (hooks.ts is the bridge); the app controller (appController.ts) changes it.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ModelJson } from '../data/modelSchema';
-import type { EvaluationResult, ReconstructResult, RetrievalMatch, TrialMatch } from '../inference/protocol';
+import type { EvaluationResult, ReconstructResult, RetrievalMatch, TrialMatch } from '../worker/protocol';
 import type { WebEngineInfo } from '../inference/webEngine';
 
 export type EngineState =

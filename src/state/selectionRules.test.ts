@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelJson } from '../data/modelSchema';
 import { subjectsWithTestData } from '../data/testSet';
-import { TINY_DATASET } from '../testing/tinyBundle';
+import { TINY_DATASET } from '../../test/tinyBundle';
 import type { CatalogEntry } from './pipelineStore';
 import { runKeys, settleSelection, type Settled } from './selectionRules';
 import { DEFAULT_URL_STATE } from './urlState';

@@ -1,5 +1,5 @@
 import type { DatasetJson } from '../data/datasetSchema';
-import type { RetrievalMatch } from '../inference/protocol';
+import type { RetrievalMatch } from '../worker/protocol';
 
 interface Props {
   matches: RetrievalMatch[];

@@ -9,7 +9,7 @@ import { AppContext } from '../state/hooks';
 import { createPipelineStore } from '../state/pipelineStore';
 import { createSelectionStore } from '../state/selectionStore';
 import { createSettingsStore } from '../state/settingsStore';
-import { TINY_DATASET } from '../testing/tinyBundle';
+import { TINY_DATASET } from '../../test/tinyBundle';
 import { SettingsPanel } from './SettingsPanel';
 
 const json = modelSchema.parse(JSON.parse(readFileSync('public/models/mini-subj01-alone/model.json', 'utf8')));

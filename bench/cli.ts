@@ -9,8 +9,8 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
-import config from '../../playwright.config';
-import { errorText } from '../data/bundleSource';
+import config from '../playwright.config';
+import { errorText } from '../src/data/bundleSource';
 import {
   benchBrowserEngine,
   buildReason,
@@ -19,13 +19,13 @@ import {
   viteBuild,
   type BrowserEngine,
   type Preview,
-} from '../node/benchBrowser';
-import { benchNode, benchNodeInChild, type ExecutionProvider } from '../node/benchNode';
-import { checkBudgets, formatReport, type BenchReport } from '../node/benchReport';
-import { round } from '../node/benchStats';
-import { cliMain } from './cliMain';
+} from './browser';
+import { benchNode, benchNodeInChild, type ExecutionProvider } from './node';
+import { checkBudgets, formatReport, type BenchReport } from './report';
+import { round } from './stats';
+import { cliMain } from '../src/cli/cliMain';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = ['wasm', 'webgpu', 'node-cpu', 'node-webgpu'] as const;
 type EngineName = (typeof ENGINES)[number];
 

@@ -8,12 +8,12 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpuPlacements, onnxFilesWithFixtures, parityFolders } from '../testing/parity';
-import type { ParityResult } from '../testing/parityChecks';
-import { TinyModel } from '../testing/tinyModel';
+import { cpuPlacements, onnxFilesWithFixtures, parityFolders } from './parity';
+import type { ParityResult } from './parityChecks';
+import { TinyModel } from './tinyModel';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('../testing/webgpuParity.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./webgpuParity.ts', import.meta.url));
 const CHROMIUM = '/usr/lib/chromium';
 const SWIFTSHADER_ICD = join(CHROMIUM, 'vk_swiftshader_icd.json');
 /** Files up to this size run on SwiftShader here (adapters, backbone, VAE decoder of the mini family). */

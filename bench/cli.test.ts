@@ -2,10 +2,10 @@
 // shape, positive stage timings, the budgets it checks, and its usage errors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { median, repeatWithin, summarizeStages } from '../node/benchStats';
-import { runCli } from '../testing/runCli';
+import { median, repeatWithin, summarizeStages } from './stats';
+import { runCli } from '../test/runCli';
 
-const cli = new URL('./bench.ts', import.meta.url);
+const cli = new URL('./cli.ts', import.meta.url);
 
 describe('npm run bench', () => {
   it('times the InferenceService on onnxruntime-node (CPU) and checks the budgets', async () => {

@@ -1,11 +1,11 @@
-"""Writes two tiny model bundles for the TypeScript tests (run by src/testing/tinyModel.ts):
+"""Writes two tiny model bundles for the TypeScript tests (run by test/tinyModel.ts):
 
   <out>/tiny-image/   decoder.onnx, vae-decoder.onnx, image-encoder.onnx (+ parity/)
   <out>/tiny-brain/   model.json, adapter-subj01.onnx, adapter-subj02.onnx, backbone.onnx, prior.onnx
                       (+ parity/, with sampler.json); model.json reaches the image files via ../tiny-image/
 
 The networks are small linear maps with the contract's input and output names, shapes and a dynamic
-batch, fitted to src/testing/tinyBundle.ts's dataset (subj01: 30 voxels, fortran; subj02: 40, c).
+batch, fitted to test/tinyBundle.ts's dataset (subj01: 30 voxels, fortran; subj02: 40, c).
 The parity fixtures are what numpy computes for the same maps and the same DDIM, so the TypeScript
 parity test can be exercised without the trained bundles. Needs only numpy and onnx (Debian).
 

@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Engine, HostTensor } from '../inference/engine';
-import { MindEyeModel } from '../inference/model';
-import { latentToImage, sampleDecoder, samplePrior } from '../inference/pipeline';
-import { fsModelBundleSource } from '../node/fsModelBundleSource';
+import type { Engine, HostTensor } from '../src/inference/engine';
+import { MindEyeModel } from '../src/inference/model';
+import { latentToImage, sampleDecoder, samplePrior } from '../src/inference/pipeline';
+import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
 import { decodeTensor, maxAbsError, mismatch, readJson, type OnnxFixture, type SamplerFixture } from './parity';
 
 export interface ParityResult {

@@ -10,7 +10,7 @@ import { FsBundleSource } from '../node/fsBundleSource';
 import { fsModelBundleSource } from '../node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../node/ortEngine';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
-import { runCli } from '../testing/runCli';
+import { runCli } from '../../test/runCli';
 import { InferenceService } from './service';
 
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { errorText } from '../data/bundleSource';
-import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './benchStats';
+import { errorText } from '../src/data/bundleSource';
+import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './stats';
 
 export type BrowserEngine = 'wasm' | 'webgpu';
 

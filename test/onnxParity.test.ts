@@ -7,12 +7,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrtNodeEngine } from '../node/ortEngine';
-import { onnxFilesWithFixtures, parityFolders, readJson, type SamplerFixture } from '../testing/parity';
-import { onnxParity, samplerParity, type ParityResult } from '../testing/parityChecks';
-import { TinyModel } from '../testing/tinyModel';
+import { createOrtNodeEngine } from '../src/node/ortEngine';
+import { onnxFilesWithFixtures, parityFolders, readJson, type SamplerFixture } from './parity';
+import { onnxParity, samplerParity, type ParityResult } from './parityChecks';
+import { TinyModel } from './tinyModel';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 const engine = createOrtNodeEngine();
 const folders = await parityFolders(REPO);
 

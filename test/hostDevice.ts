@@ -1,6 +1,6 @@
 // DeviceOps over host arrays: the device samplers' logic, tested in Node against the host samplers,
 // without a GPU. It also counts transfers, to prove the loop stays on the "device".
-import type { DeviceOps, DeviceTensor, HostTensor, WeightedTerm } from '../inference/engine';
+import type { DeviceOps, DeviceTensor, HostTensor, WeightedTerm } from '../src/inference/engine';
 
 export class HostDeviceTensor implements DeviceTensor {
   disposed = false;

@@ -6,10 +6,10 @@ import { BundleOpener } from '../data/bundleOpener';
 import { errorText } from '../data/bundleSource';
 import { cachedFetcher } from '../data/cachedFetch';
 import { REFERENCE_NET } from '../evaluation/referenceNet';
-import { ModelLoadError } from './model';
+import { ModelLoadError } from '../inference/model';
 import { CANCELLED, type Progress, type WorkerMessage, type WorkerRequest } from './protocol';
 import { InferenceService } from './service';
-import { createWebEngine } from './webEngine';
+import { createWebEngine } from '../inference/webEngine';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -2,9 +2,9 @@
 // as one JSON line. A separate process because the WebGPU EP needs its Vulkan driver chosen by
 // environment variables before onnxruntime starts (SwiftShader, from Debian's chromium here):
 //   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
-//   node --import tsx src/testing/webgpuParity.ts <folder> [file.onnx ...]
+//   node --import tsx test/webgpuParity.ts <folder> [file.onnx ...]
 // Node only.
-import { createOrtNodeEngine } from '../node/ortEngine';
+import { createOrtNodeEngine } from '../src/node/ortEngine';
 import { FILE_MARKER, onnxFilesWithFixtures } from './parity';
 import { onnxParity, type ParityResult } from './parityChecks';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BrowserBenchResult } from './benchBrowser';
-import type { NodeBenchResult } from './benchNode';
-import { checkBudgets } from './benchReport';
+import type { BrowserBenchResult } from './browser';
+import type { NodeBenchResult } from './node';
+import { checkBudgets } from './report';
 
 const summary = (median: number) => ({ median, min: median });
 const runs = (prior: number, decoder: number) => ({

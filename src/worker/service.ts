@@ -12,12 +12,12 @@ import { loadTestSet } from '../data/testSet';
 import { CONCURRENT_READS, mapConcurrently, problemLines, readJsonFile, type Problem } from '../data/validation';
 import { evaluate, tableRows } from '../evaluation/evaluate';
 import { ReferenceFeatures } from '../evaluation/referenceNet';
-import { concatBatch, tensor, type Engine, type HostTensor } from './engine';
-import { MindEyeModel, ModelLoadError } from './model';
-import { defaultSettings, latentToImage, reconstruct, startNoise } from './pipeline';
-import { imageToTensor, type RgbImage } from './preprocess';
+import { concatBatch, tensor, type Engine, type HostTensor } from '../inference/engine';
+import { MindEyeModel, ModelLoadError } from '../inference/model';
+import { defaultSettings, latentToImage, reconstruct, startNoise } from '../inference/pipeline';
+import { imageToTensor, type RgbImage } from '../inference/preprocess';
 import type { EvaluationResult, LoadedModelInfo, Progress, ReconstructParams, ReconstructResult } from './protocol';
-import { normalizeRows, RetrievalGallery, type Match } from './retrieval';
+import { normalizeRows, RetrievalGallery, type Match } from '../inference/retrieval';
 
 export interface ServiceIo {
   openDataset(url: string): BundleSource;

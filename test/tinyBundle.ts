@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import type { DatasetJson, TrialsJson } from '../data/datasetSchema';
+import type { DatasetJson, TrialsJson } from '../src/data/datasetSchema';
 
 export const GRID: [number, number, number] = [6, 5, 4];
 const VOXEL_MM = 2;

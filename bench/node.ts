@@ -4,27 +4,27 @@
 //
 // The WebGPU EP picks its Vulkan driver from environment variables before ORT loads, so it runs in a
 // child process: this file is also a script,
-//   node --import tsx src/node/benchNode.ts <cpu|webgpu> <runs> <time limit s>
+//   node --import tsx bench/node.ts <cpu|webgpu> <runs> <time limit s>
 // which prints one line `BENCH-NODE <json>` (or `BENCH-NODE-ERROR <json message>`).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorText } from '../data/bundleSource';
-import { datasetSchema } from '../data/datasetSchema';
-import { loadTestSet } from '../data/testSet';
-import { problemLines, readJsonFile, type Problem } from '../data/validation';
-import { defaultSettings, type SamplerSettings } from '../inference/pipeline';
-import { gaussianNoise } from '../inference/random';
-import { RetrievalGallery } from '../inference/retrieval';
-import { InferenceService } from '../inference/service';
-import { FsBundleSource } from './fsBundleSource';
-import { fsModelBundleSource } from './fsModelBundleSource';
-import { createOrtNodeEngine } from './ortEngine';
-import { decodeRgbWithSharp } from './sharpRgb';
-import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './benchStats';
+import { errorText } from '../src/data/bundleSource';
+import { datasetSchema } from '../src/data/datasetSchema';
+import { loadTestSet } from '../src/data/testSet';
+import { problemLines, readJsonFile, type Problem } from '../src/data/validation';
+import { defaultSettings, type SamplerSettings } from '../src/inference/pipeline';
+import { gaussianNoise } from '../src/inference/random';
+import { RetrievalGallery } from '../src/inference/retrieval';
+import { InferenceService } from '../src/worker/service';
+import { FsBundleSource } from '../src/node/fsBundleSource';
+import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
+import { createOrtNodeEngine } from '../src/node/ortEngine';
+import { decodeRgbWithSharp } from '../src/node/sharpRgb';
+import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './stats';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = fileURLToPath(import.meta.url);
 export const DEFAULT_MODEL = join(REPO, 'public/models/mini-subj01-finetuned');
 export const DEFAULT_DATASET = join(REPO, 'public/datasets/synthetic-nsd');
@@ -190,7 +190,7 @@ export function benchNodeInChild(options: NodeBenchOptions): Promise<NodeBenchRe
 
 async function main([ep, runs, limit]: string[]): Promise<void> {
   if ((ep !== 'cpu' && ep !== 'webgpu') || !Number(runs) || !Number(limit))
-    throw new Error('usage: benchNode.ts <cpu|webgpu> <runs> <time limit s>');
+    throw new Error('usage: bench/node.ts <cpu|webgpu> <runs> <time limit s>');
   const result = await benchNode({ executionProvider: ep, runs: Number(runs), timeLimitS: Number(limit) });
   process.stdout.write(`BENCH-NODE ${JSON.stringify(result)}\n`);
 }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { HostTensor } from '../inference/engine';
+import type { HostTensor } from '../src/inference/engine';
 
 export interface TensorJson {
   shape: number[];

@@ -1,8 +1,8 @@
 // The bench's report: its JSON shape, the budgets of DESIGN §7 checked against what was measured, and
 // the readable table `npm run bench` prints without --json.
-import type { BrowserBenchResult, BrowserEngine, RunsResult } from './benchBrowser';
-import type { ExecutionProvider, NodeBenchResult } from './benchNode';
-import type { Summary } from './benchStats';
+import type { BrowserBenchResult, BrowserEngine, RunsResult } from './browser';
+import type { ExecutionProvider, NodeBenchResult } from './node';
+import type { Summary } from './stats';
 
 export type Failed = { error: string };
 

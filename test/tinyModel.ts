@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ModelJson } from '../data/modelSchema';
+import type { ModelJson } from '../src/data/modelSchema';
 
 const SCRIPT = fileURLToPath(new URL('./make_tiny_model.py', import.meta.url));
 

@@ -3,8 +3,8 @@
 // (arrays are copied, nothing is transferred). Both sides import only types from here.
 import type { LocalFiles } from '../data/localFolderSource';
 import type { MetricRowJson, ModelJson } from '../data/modelSchema';
-import type { SamplerSettings, StageTimings } from './pipeline';
-import type { Backend, WebEngineInfo } from './webEngine';
+import type { SamplerSettings, StageTimings } from '../inference/pipeline';
+import type { Backend, WebEngineInfo } from '../inference/webEngine';
 
 export interface LoadedModelInfo {
   json: ModelJson;
