@@ -5,7 +5,6 @@ import {
   ddimTimesteps,
   guidanceBatch,
   img2imgSkip,
-  toX0Eps,
   withGuidance,
   type NoiseSchedule,
 } from './ddim';
@@ -53,24 +52,42 @@ describe('ddimTimesteps', () => {
   });
 });
 
-describe('toX0Eps', () => {
+/** x̂0 and ε̂ from a model output, written out per parameterization as the papers state them. */
+function textbookX0Eps(out: Float32Array, x: Float32Array, a: number, parameterization: 'x0' | 'eps' | 'v') {
+  const [sa, s1a] = [Math.sqrt(a), Math.sqrt(1 - a)];
+  const x0 = x.map((xi, i) =>
+    parameterization === 'x0'
+      ? out[i]!
+      : parameterization === 'eps'
+        ? (xi - s1a * out[i]!) / sa
+        : sa * xi - s1a * out[i]!,
+  );
+  const eps = x.map((xi, i) =>
+    parameterization === 'eps'
+      ? out[i]!
+      : parameterization === 'x0'
+        ? (xi - sa * out[i]!) / s1a
+        : s1a * xi + sa * out[i]!,
+  );
+  return { x0, eps };
+}
+
+describe('the last DDIM step (x̂0 from the model output)', () => {
   const x = Float32Array.of(0.3, -1.2);
   const a = 0.64; // √a = 0.8, √(1-a) = 0.6
+  const x0Of = (out: Float32Array, parameterization: 'x0' | 'eps' | 'v') => {
+    const { x0, next } = ddimStepCoefficients(a, null, parameterization);
+    expect(next).toBeNull();
+    return Array.from(x, (xi, i) => x0.x * xi + x0.out * out[i]!);
+  };
   it('reads x0 outputs', () => {
-    const { x0, eps } = toX0Eps(Float32Array.of(1, 0), x, a, 'x0');
-    expect(Array.from(x0)).toEqual([1, 0]);
-    expect(eps[0]).toBeCloseTo((0.3 - 0.8) / 0.6, 6);
-    expect(eps[1]).toBeCloseTo(-1.2 / 0.6, 6);
+    expect(x0Of(Float32Array.of(1, 0), 'x0')).toEqual([1, 0]);
   });
   it('reads eps outputs', () => {
-    const { x0, eps } = toX0Eps(Float32Array.of(0.5, 1), x, a, 'eps');
-    expect(x0[0]).toBeCloseTo((0.3 - 0.6 * 0.5) / 0.8, 6);
-    expect(eps[1]).toBe(1);
+    expect(x0Of(Float32Array.of(0.5, 1), 'eps')[0]).toBeCloseTo((0.3 - 0.6 * 0.5) / 0.8, 6);
   });
   it('reads v outputs', () => {
-    const { x0, eps } = toX0Eps(Float32Array.of(0.5, 1), x, a, 'v');
-    expect(x0[0]).toBeCloseTo(0.8 * 0.3 - 0.6 * 0.5, 6);
-    expect(eps[0]).toBeCloseTo(0.6 * 0.3 + 0.8 * 0.5, 6);
+    expect(x0Of(Float32Array.of(0.5, 1), 'v')[0]).toBeCloseTo(0.8 * 0.3 - 0.6 * 0.5, 6);
   });
 });
 
@@ -193,12 +210,12 @@ describe('guidanceBatch', () => {
 });
 
 describe('DDIM step coefficients (the device sampler)', () => {
-  it('give the same x̂0 and next sample as the host update, for every parameterization', () => {
+  it('give the textbook x̂0 and next sample (√ā_next·x̂0 + √(1-ā_next)·ε̂), for every parameterization', () => {
     const x = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i + 1));
     const out = Float32Array.from({ length: 16 }, (_, i) => Math.cos(3 * i));
     for (const parameterization of ['x0', 'eps', 'v'] as const) {
       const [a, an] = [0.42, 0.87];
-      const { x0, eps } = toX0Eps(out, x, a, parameterization);
+      const { x0, eps } = textbookX0Eps(out, x, a, parameterization);
       const c = ddimStepCoefficients(a, an, parameterization);
       for (let i = 0; i < x.length; i++) {
         expect(c.x0.x * x[i]! + c.x0.out * out[i]!).toBeCloseTo(x0[i]!, 5);

@@ -62,21 +62,6 @@ function combine(x: Float32Array, out: Float32Array, c: Coefficients): Float32Ar
   return result;
 }
 
-/**
- * Turns a model output into the predicted clean sample x̂0 and noise ε̂, with a = ā[t]: the step's
- * coefficients applied to arrays, as the tests read each parameterization (the samplers go straight
- * to the next sample with ddimStepCoefficients).
- */
-export function toX0Eps(
-  out: Float32Array,
-  x: Float32Array,
-  a: number,
-  parameterization: Parameterization,
-): { x0: Float32Array; eps: Float32Array } {
-  const c = x0EpsCoefficients(a, parameterization);
-  return { x0: combine(x, out, c.x0), eps: combine(x, out, c.eps) };
-}
-
 /** Called after each step with that step's x̂0 (1-based step), e.g. to show the image forming. */
 export type OnStep = (x0: Float32Array, step: number, steps: number) => void | Promise<void>;
 
