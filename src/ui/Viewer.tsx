@@ -159,7 +159,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         <TrialMatches
           dataset={dataset}
           urlOf={urlOf}
-          onFind={(k) => findTrials(key.modelUrl, key.subject, key.imageIndex, k)}
+          onFind={(k) => void findTrials(key.modelUrl, key.subject, key.imageIndex, k)}
           onPick={(imageIndexOfTrial, trial) => select({ image: dataset.images[imageIndexOfTrial]!.id, trial })}
           subject={key.subject}
           imageIndex={key.imageIndex}

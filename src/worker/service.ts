@@ -85,7 +85,7 @@ export class InferenceService {
     const entry = this.models.get(modelUrl);
     if (!entry) return;
     this.models.delete(modelUrl);
-    this.trialGalleries.forget((key) => key.startsWith(`${modelUrl}\n`));
+    void this.trialGalleries.forget((key) => key.startsWith(`${modelUrl}\n`));
     await entry.model.dispose();
   }
 
