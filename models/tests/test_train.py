@@ -11,7 +11,7 @@ from models.mini.config import get_config
 from models.mini.export import rebuild
 from models.mini.onnx_io import tensor_from_json
 from models.mini.train import run
-from models.tests.app import validate_dataset, validate_models
+from models.tests.app import parity_suite, validate_dataset, validate_models
 
 EXPECTED_FILES = {
     "mini-image": {"image-encoder.onnx", "vae-decoder.onnx", "decoder.onnx", "image-side.json"},
@@ -58,6 +58,16 @@ def test_the_app_validates_the_exported_bundles_and_the_test_dataset(trained):
     result = validate_models(out, dataset)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "valid: mini-multisubject, mini-subj01-alone, mini-subj01-finetuned" in result.stdout
+
+
+def test_the_typescript_parity_suite_passes_on_the_fresh_export(trained):
+    out, _ = trained
+    result = parity_suite(out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for bundle in EXPECTED_FILES:
+        assert f"{out / bundle} > runs every ONNX file on its fixture within tolerance" in result.stdout
+    sampler = f"{out / 'mini-subj01-finetuned'} > reproduces the Python DDIM samplers through onnxruntime"
+    assert sampler in result.stdout
 
 
 def test_export_rebuilds_a_bundle_from_its_checkpoint_alone(trained, tmp_path):

@@ -1,10 +1,13 @@
 // Loading what the brain view shows of one subject: the anatomy and ROI files (the bytes go to NiiVue
 // as they are), the ROI parsed here for its grid and labels, the voxel mask, and, on demand, the
 // ground-truth encoding table. Every failure is a BrainFileError naming the bundle file.
+// The validator parsed these volumes too; they are parsed again for the one subject shown (20-50 ms
+// each here) rather than kept parsed for every subject of the bundle (about 2 MB a subject).
 import * as zarr from 'zarrita';
 import { BundleReadError, errorText, type BundleSource } from '../data/bundleSource';
 import type { SubjectJson } from '../data/datasetSchema';
-import { formatAffine, parseNifti, sameGrid, type NiftiVolume } from '../data/nifti';
+import { offGrid, parseNifti, type NiftiVolume } from '../data/nifti';
+import { maskSizeMismatch } from '../data/validateSubject';
 import { bundleZarrStore } from '../data/zarrArray';
 import { enumerateMask, type VoxelMask } from './voxelMask';
 
@@ -45,22 +48,11 @@ export async function loadSubjectBrain(
     parseVolume(subject.anatomy, anatomyBytes),
     parseVolume(subject.roi, roiBytes),
   ]);
-  if (!sameGrid(anatomyVolume, roiVolume)) {
-    throw new BrainFileError(
-      subject.roi,
-      `not on the grid of ${subject.anatomy} (dims ${roiVolume.dims.join('x')} vs ${anatomyVolume.dims.join('x')}, ` +
-        `affine ${formatAffine(roiVolume.affine)} vs ${formatAffine(anatomyVolume.affine)}), ` +
-        'so the activity cannot be painted over the anatomy',
-    );
-  }
+  const grid = offGrid(roiVolume, anatomyVolume, subject.anatomy);
+  if (grid) throw new BrainFileError(subject.roi, `${grid}, so the activity cannot be painted over the anatomy`);
   const mask = enumerateMask(roiVolume.value, roiVolume.dims, subject.maskLabels, subject.voxelOrder);
-  if (mask.indices.length !== subject.voxelCount) {
-    throw new BrainFileError(
-      subject.roi,
-      `the mask (labels ${subject.maskLabels.join(', ')}) holds ${mask.indices.length} voxels, ` +
-        `but voxelCount in dataset.json is ${subject.voxelCount}`,
-    );
-  }
+  const size = maskSizeMismatch(subject, mask.indices.length, 'voxelCount in dataset.json');
+  if (size) throw new BrainFileError(subject.roi, size);
   return {
     subjectId: subject.id,
     anatomy: { path: subject.anatomy, bytes: anatomyBytes },

@@ -239,7 +239,16 @@ export function sameGrid(a: NiftiVolume, b: NiftiVolume): boolean {
   );
 }
 
-export function formatAffine(affine: number[][]): string {
+/** Why `volume` is not on the grid of `reference` (at `referencePath`), or null when it is. */
+export function offGrid(volume: NiftiVolume, reference: NiftiVolume, referencePath: string): string | null {
+  if (sameGrid(volume, reference)) return null;
+  return (
+    `not on the grid of ${referencePath}: dims ${volume.dims.join('x')} vs ${reference.dims.join('x')}, ` +
+    `affine ${formatAffine(volume.affine)} vs ${formatAffine(reference.affine)}`
+  );
+}
+
+function formatAffine(affine: number[][]): string {
   return affine
     .slice(0, 3)
     .map((row) => `[${row.map((v) => +v.toFixed(4)).join(' ')}]`)

@@ -1,8 +1,8 @@
 // Checks of one subject: its anatomy and ROI volumes (readable, one grid, the mask's size), its betas
 // and trials, and its encoding model.
 import type { BundleSource } from './bundleSource';
-import { trialsSchema, type DatasetJson } from './datasetSchema';
-import { countLabels, formatAffine, NiftiError, parseNifti, sameGrid, type NiftiVolume } from './nifti';
+import { trialsSchema, type DatasetJson, type SubjectJson } from './datasetSchema';
+import { countLabels, NiftiError, offGrid, parseNifti, type NiftiVolume } from './nifti';
 import { checkBetas, checkEncoding, type ArrayScan } from './validateArrays';
 import { checkTrials } from './validateTrials';
 import { readBundleFile, readJsonFile, type Problem, type RoiLabelSummary, type SubjectSummary } from './validation';
@@ -26,14 +26,8 @@ export async function validateSubject(
   ]);
 
   if (anatomy) checkVoxelSize(anatomy, subject.anatomy, dataset.voxelSize, problems);
-  if (anatomy && roi && !sameGrid(anatomy, roi)) {
-    problems.push({
-      file: subject.roi,
-      message:
-        `not on the grid of ${subject.anatomy}: dims ${roi.dims.join('x')} vs ${anatomy.dims.join('x')}, ` +
-        `affine ${formatAffine(roi.affine)} vs ${formatAffine(anatomy.affine)}`,
-    });
-  }
+  const grid = anatomy && roi ? offGrid(roi, anatomy, subject.anatomy) : null;
+  if (grid) problems.push({ file: subject.roi, message: grid });
   const roiLabels = roi ? checkRoiLabels(roi, dataset, index, problems) : [];
   const splitCounts =
     trials && subject.trials
@@ -51,6 +45,15 @@ export async function validateSubject(
     // The files above were read concurrently; order the messages by file so the report is stable.
     problems: problems.sort((a, b) => a.file.localeCompare(b.file)),
   };
+}
+
+/** Why a mask of `maskVoxels` voxels does not fit the subject (`voxelCountName` names the field), or null. */
+export function maskSizeMismatch(subject: SubjectJson, maskVoxels: number, voxelCountName: string): string | null {
+  if (maskVoxels === subject.voxelCount) return null;
+  return (
+    `the mask (labels ${subject.maskLabels.join(', ')}) holds ${maskVoxels} voxels, ` +
+    `but ${voxelCountName} is ${subject.voxelCount}`
+  );
 }
 
 async function readVolume(source: BundleSource, path: string, referencedBy: string, problems: Problem[]) {
@@ -93,14 +96,8 @@ function checkRoiLabels(roi: NiftiVolume, dataset: DatasetJson, index: number, p
     inMask: mask.has(Number(value)),
   }));
   const maskVoxels = labels.filter((l) => l.inMask).reduce((sum, l) => sum + l.voxels, 0);
-  if (maskVoxels !== subject.voxelCount) {
-    problems.push({
-      file: subject.roi,
-      message:
-        `the mask (labels ${subject.maskLabels.join(', ')}) holds ${maskVoxels} voxels, ` +
-        `but subjects[${index}].voxelCount is ${subject.voxelCount}`,
-    });
-  }
+  const size = maskSizeMismatch(subject, maskVoxels, `subjects[${index}].voxelCount`);
+  if (size) problems.push({ file: subject.roi, message: size });
   const unnamed = [...counts.keys()].filter((value) => value !== 0 && !(String(value) in subject.roiLabels));
   if (unnamed.length > 0) {
     problems.push({
