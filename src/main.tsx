@@ -15,11 +15,13 @@ import { App } from './ui/App';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import './ui/app.css';
 
+const selection = createSelectionStore(window.location.search);
 const stores = {
   dataset: createDatasetStore(),
-  selection: createSelectionStore(window.location.search),
+  selection,
   pipeline: createPipelineStore(),
-  settings: createSettingsStore(),
+  // Presentation mode computes its playlist itself (ui/Presentation.tsx), not every pick again.
+  settings: createSettingsStore({ autoRun: selection.getState().present === null }),
 };
 const controller = createAppController({
   stores,

@@ -228,6 +228,32 @@ describe('the app controller', () => {
     expect(stores.pipeline.getState().activity?.voxels).toEqual(request!.params.voxels);
   });
 
+  it('keeps every preview picture of a run, in step order, and asks for all of them when they are to be replayed', async () => {
+    const { stores, controller, worker, start } = harness();
+    start();
+    void controller.reconstruct('present:0', key(), dataset, { everyStep: true });
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(1));
+    const [request] = worker().reconstructions();
+    expect(request!.params).toMatchObject({ preview: true, previewEveryStep: true });
+    const picture = (value: number) => new Float32Array(3 * 2 * 2).fill(value);
+    for (const [step, image] of [
+      [1, picture(0.1)],
+      [2, undefined],
+      [3, picture(0.3)],
+    ] as const)
+      worker().send({
+        id: request!.id,
+        type: 'progress',
+        progress: { kind: 'step', stage: 'decoder', step, steps: 4, image },
+      });
+    await vi.waitFor(() => expect(stores.pipeline.getState().runs['present:0']?.step).toBe(3));
+    const frames = stores.pipeline.getState().runs['present:0']!.frames;
+    expect(frames.map((f) => [f.step, f.image[0]])).toEqual([
+      [1, expect.closeTo(0.1)],
+      [3, expect.closeTo(0.3)],
+    ]);
+  });
+
   it('cancels a run on request: it shows as cancelled, and the worker is told which request to stop', async () => {
     const { stores, controller, worker, start } = harness();
     start();

@@ -278,8 +278,16 @@ export function createAppController({
     );
   }
 
-  /** Reconstructs in a slot: preview while the decoder runs, then the result, then the top-k retrieval. */
-  async function reconstruct(slot: Slot, key: RunKey, dataset: LoadedDataset): Promise<void> {
+  /**
+   * Reconstructs in a slot: preview while the decoder runs, then the result, then the top-k retrieval.
+   * `everyStep`: a preview picture of every decoder step, shown or not (presentation mode replays them).
+   */
+  async function reconstruct(
+    slot: Slot,
+    key: RunKey,
+    dataset: LoadedDataset,
+    { everyStep = false }: { everyStep?: boolean } = {},
+  ): Promise<void> {
     const started = performance.now();
     cancelRun(slot); // its answer would be dropped anyway; cancelled, it stops holding the worker's queue
     pipeline.setState((s) => ({
@@ -302,10 +310,18 @@ export function createAppController({
           voxels,
           seeds: Array.from({ length: key.samples }, (_, i) => key.seed * 1000 + i),
           settings: sampler ?? defaultSettings(model.json),
-          preview,
+          preview: preview || everyStep,
+          previewEveryStep: everyStep,
         },
         (p) => {
-          if (p.kind === 'step') setRun(slot, key, { step: p.step, steps: p.steps, preview: p.image ?? null });
+          if (p.kind !== 'step') return;
+          const frames = pipeline.getState().runs[slot]?.frames ?? [];
+          setRun(slot, key, {
+            step: p.step,
+            steps: p.steps,
+            preview: p.image ?? null,
+            ...(p.image && { frames: [...frames, { step: p.step, image: p.image }] }),
+          });
         },
       );
       // A newer run in the slot, or Cancel, came while this one loaded its model or read its voxels:

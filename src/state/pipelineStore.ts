@@ -36,6 +36,8 @@ export interface RunState {
   steps: number;
   /** The first sample while the decoder denoises, [3,S,S]. */
   preview: Float32Array | null;
+  /** Every preview picture of the run so far, in step order: the denoising can be replayed without recomputing it. */
+  frames: PreviewFrame[];
   result: ReconstructResult | null;
   error: string | null;
   /** Wall time from the click to the image, ms. */
@@ -43,6 +45,12 @@ export interface RunState {
   retrieval: { matches: RetrievalMatch[]; ms: number } | null;
   /** The seen image's rank among the test images by similarity to the reconstruction (1 = closest). */
   resemblance: { rank: number; of: number; matches: RetrievalMatch[] } | null;
+}
+
+/** The decoder's picture after a step, [3,S,S]. */
+export interface PreviewFrame {
+  step: number;
+  image: Float32Array;
 }
 
 /** Where a reconstruction shows: 'main', 'compare' (a second model), or 'subject:<id>' (the same image, another subject). */
@@ -138,6 +146,7 @@ export function startedRun(key: RunKey): RunState {
     step: 0,
     steps: 0,
     preview: null,
+    frames: [],
     result: null,
     error: null,
     wallMs: null,

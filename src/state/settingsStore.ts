@@ -18,6 +18,14 @@ export interface SettingsState {
 
 export type SettingsStore = StoreApi<SettingsState>;
 
-export function createSettingsStore(): SettingsStore {
-  return createStore<SettingsState>()(() => ({ samples: 1, k: 5, silenced: [], preview: true, autoRun: true }));
+/** `initial`: what differs from the defaults, e.g. no run of every pick in presentation mode. */
+export function createSettingsStore(initial: Partial<SettingsState> = {}): SettingsStore {
+  return createStore<SettingsState>()(() => ({
+    samples: 1,
+    k: 5,
+    silenced: [],
+    preview: true,
+    autoRun: true,
+    ...initial,
+  }));
 }

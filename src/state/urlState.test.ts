@@ -15,6 +15,11 @@ describe('URL state', () => {
       seed: 7,
       sampler: { priorSteps: 10, decoderSteps: 12, cfgScale: 2.5, img2imgStrength: 0.6, blurryBlend: 0.3 },
       engine: 'wasm',
+      present: [
+        { image: 'test-0003', trial: 'average' },
+        { image: 'test-0010', trial: 1 },
+      ],
+      lesson: 4,
     };
     const query = serializeUrlState(state);
     expect(new URLSearchParams(query).get('trial')).toBe('3');
@@ -42,5 +47,24 @@ describe('URL state', () => {
     expect(parseUrlState(`?seed=${MAX_SEED}`).seed).toBe(MAX_SEED);
     // The decoder's noise seed of the last of 8 samples (appController.ts, pipeline.ts) still fits 32 bits.
     expect((MAX_SEED * 1000 + 7) * 2 + 1).toBeLessThan(2 ** 32);
+  });
+
+  it('reads presentation mode with the default playlist (`?present`) or a given one, and lesson steps from 1', () => {
+    expect(parseUrlState('?present').present).toEqual([]);
+    expect(parseUrlState('?present=').present).toEqual([]);
+    expect(parseUrlState('').present).toBeNull();
+    expect(parseUrlState('?present=test-0003,test-0010:2').present).toEqual([
+      { image: 'test-0003', trial: 'average' },
+      { image: 'test-0010', trial: 1 },
+    ]);
+    expect(serializeUrlState({ ...DEFAULT_URL_STATE, present: [] })).toBe('?present');
+    expect(serializeUrlState({ ...DEFAULT_URL_STATE, present: [], seed: 2 })).toBe('?seed=2&present');
+    expect(serializeUrlState({ ...DEFAULT_URL_STATE, present: [{ image: 'test-0010', trial: 1 }] })).toBe(
+      '?present=test-0010:2',
+    );
+    expect(parseUrlState('?lesson=3').lesson).toBe(3);
+    expect(parseUrlState('?lesson=0').lesson).toBeNull();
+    expect(parseUrlState('?lesson=1.5').lesson).toBeNull();
+    expect(parseUrlState('?lesson').lesson).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // What the URL holds, so a view can be shared: the dataset and models, the subject, the test image,
 // the trial, the brain view. Pure parse/serialize; the store syncs it (selectionStore.ts).
 import { inRange, SAMPLER_BOUNDS, type Range } from '../inference/samplerLimits';
+import { parsePlaylist, serializePlaylist, type PlaylistEntry } from './presentation';
 
 export type BrainViewName = 'multiplanar' | 'axial' | 'coronal' | 'sagittal' | 'render';
 const VIEWS: readonly BrainViewName[] = ['multiplanar', 'axial', 'coronal', 'sagittal', 'render'];
@@ -29,6 +30,10 @@ export interface UrlState {
   } | null;
   /** The inference backend asked for: 'auto' uses WebGPU when the browser has it. */
   engine: 'auto' | 'webgpu' | 'wasm';
+  /** Presentation mode (`?present`, or `?present=<playlist>`): the playlist; [] is the default one. */
+  present: PlaylistEntry[] | null;
+  /** Lesson mode: the step shown, from 1 (`?lesson=3`). */
+  lesson: number | null;
 }
 
 export const DEFAULT_URL_STATE: UrlState = {
@@ -42,6 +47,8 @@ export const DEFAULT_URL_STATE: UrlState = {
   seed: 0,
   sampler: null,
   engine: 'auto',
+  present: null,
+  lesson: null,
 };
 
 /** Reads a query string; values that do not parse fall back to the defaults. */
@@ -54,6 +61,7 @@ export function parseUrlState(search: string): UrlState {
   const view = params.get('view') as BrainViewName | null;
   const seed = Number(params.get('seed'));
   const engine = params.get('engine');
+  const lesson = Number(params.get('lesson') ?? NaN);
   return {
     dataset: text('dataset'),
     model: text('model'),
@@ -65,6 +73,8 @@ export function parseUrlState(search: string): UrlState {
     seed: inRange(SAMPLER_BOUNDS.seed, seed) ? seed : 0,
     sampler: parseSampler(params.get('steps'), params.get('cfg'), params.get('i2i'), params.get('blend')),
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
+    present: params.has('present') ? parsePlaylist(params.get('present')!) : null,
+    lesson: Number.isInteger(lesson) && lesson >= 1 ? lesson : null,
   };
 }
 
@@ -89,7 +99,14 @@ export function serializeUrlState(state: UrlState): string {
     params.set('blend', String(state.sampler.blurryBlend));
   }
   if (state.engine !== 'auto') params.set('engine', state.engine);
-  const query = params.toString();
+  if (state.present) params.set('present', serializePlaylist(state.present));
+  if (state.lesson !== null) params.set('lesson', String(state.lesson));
+  // `?present` rather than `?present=`; commas and colons as typed (the parser reads both forms).
+  const query = params
+    .toString()
+    .replace(/(^|&)present=(?=&|$)/, '$1present')
+    .replace(/%2C/g, ',')
+    .replace(/%3A/g, ':');
   return query ? `?${query}` : '';
 }
 

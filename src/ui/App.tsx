@@ -1,7 +1,8 @@
-import { useActions, useDataset } from '../state/hooks';
+import { useActions, useDataset, useSelection } from '../state/hooks';
 import { BundleLoader } from './BundleLoader';
 import { DatasetView } from './DatasetView';
 import { EngineStatus } from './EngineStatus';
+import { Presentation } from './Presentation';
 import { ProblemList } from './ProblemList';
 import { RunTimings } from './RunTimings';
 import { SimulatedChip } from './SimulatedChip';
@@ -15,6 +16,8 @@ export function App() {
   const loaded = useDataset((s) => s.loaded);
   const cancelled = useDataset((s) => s.cancelled);
   const { cancelDatasetLoad } = useActions();
+  const presenting = useSelection((s) => s.present !== null);
+  if (presenting) return <Presentation />;
 
   return (
     <>

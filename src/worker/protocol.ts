@@ -20,8 +20,10 @@ export interface ReconstructParams {
   /** One sample per seed, reconstructed as one batch. */
   seeds: number[];
   settings: SamplerSettings;
-  /** Send the first sample's image after every decoder step. */
+  /** Send the first sample's image after decoder steps (at most one per the service's previewIntervalMs). */
   preview: boolean;
+  /** With preview: a picture for every step but the last (the result), none skipped: a replay keeps them. */
+  previewEveryStep?: boolean;
 }
 
 export interface ReconstructResult {

@@ -9,7 +9,7 @@ import { createOrtNodeEngine } from '../node/ortEngine';
 import { referenceNetOnnx } from '../node/referenceNet';
 import { decodeRgbWithSharp } from '../node/sharpRgb';
 import type { Progress } from './protocol';
-import { InferenceService, testImageIndices } from './service';
+import { InferenceService, sendsPicture, testImageIndices } from './service';
 
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
 const DATASET = `${PUBLIC}datasets/synthetic-nsd`;
@@ -164,4 +164,12 @@ describe('InferenceService on the demo bundles (onnxruntime-node)', () => {
       await other.dispose();
     }
   }, 120_000);
+});
+
+describe('the live preview', () => {
+  it('sends a picture at most once per interval, every step but the last with no interval (a replay)', () => {
+    expect(sendsPicture(3, 7, 40, 150)).toBe(false);
+    expect(sendsPicture(3, 7, 150, 150)).toBe(true);
+    expect([1, 2, 3, 4, 5, 6, 7].filter((step) => sendsPicture(step, 7, 1, 0))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

@@ -106,7 +106,8 @@ export class InferenceService {
             // last step, which the result shows. Every other step, the preview cost 33-56 % of the
             // decoder on 2 cores (the page draws each frame while the worker computes).
             const now = performance.now();
-            if (step === steps || now - lastFrame < this.options.previewIntervalMs)
+            const interval = params.previewEveryStep ? 0 : this.options.previewIntervalMs;
+            if (!sendsPicture(step, steps, now - lastFrame, interval))
               return onProgress({ kind: 'step', stage: 'decoder', step, steps });
             lastFrame = now;
             const { C, h, w } = model.json.dims;
@@ -424,4 +425,12 @@ function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
+}
+
+/**
+ * Whether a decoder step's preview carries a picture: not the last step's (the result shows it), and
+ * only once `interval` ms have passed since the last picture (0: every step, for a replay).
+ */
+export function sendsPicture(step: number, steps: number, sinceLastMs: number, interval: number): boolean {
+  return step < steps && sinceLastMs >= interval;
 }
