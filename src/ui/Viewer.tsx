@@ -28,12 +28,15 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const samples = useSettings((s) => s.samples);
   const autoRun = useSettings((s) => s.autoRun);
   const [category, setCategory] = useState<string | null>(null);
-  // NiiVue's first render is heavy on a CPU-only machine: it waits for the first reconstruction,
-  // or 8 s when none comes. Once shown it stays (the first run's end is remembered as state).
+  // NiiVue's first render is heavy on a CPU-only machine (1-3 s of the page's main thread on a
+  // software GL, during which no answer of the worker is shown): it waits for the first
+  // reconstruction with its retrieval list and rank, or 8 s when none comes. Once shown it stays
+  // (the first run's end is remembered as state).
   const [waited, setWaited] = useState(false);
   const mainStatus = runs.main?.status;
+  const mainRanked = runs.main?.resemblance != null;
   const [firstRunEnded, setFirstRunEnded] = useState(false);
-  if (!firstRunEnded && (mainStatus === 'done' || mainStatus === 'failed')) setFirstRunEnded(true);
+  if (!firstRunEnded && ((mainStatus === 'done' && mainRanked) || mainStatus === 'failed')) setFirstRunEnded(true);
   useEffect(() => {
     const fallback = setTimeout(() => setWaited(true), 8000);
     return () => clearTimeout(fallback);
