@@ -2,6 +2,7 @@ import { useActions, useDataset, useSelection } from '../state/hooks';
 import { BundleLoader } from './BundleLoader';
 import { DatasetView } from './DatasetView';
 import { EngineStatus } from './EngineStatus';
+import { Lesson, LessonState } from './Lesson';
 import { Presentation } from './Presentation';
 import { ProblemList } from './ProblemList';
 import { RunTimings } from './RunTimings';
@@ -17,6 +18,7 @@ export function App() {
   const cancelled = useDataset((s) => s.cancelled);
   const { cancelDatasetLoad } = useActions();
   const presenting = useSelection((s) => s.present !== null);
+  const inLesson = useSelection((s) => s.lesson !== null);
   if (presenting) return <Presentation />;
 
   return (
@@ -50,7 +52,8 @@ export function App() {
           <ProblemList location={location} problems={problems} stillShowing={loaded?.dataset.name ?? null} />
         )}
         <BundleCheckProblems />
-        {loaded && <Viewer loaded={loaded} />}
+        {inLesson && <LessonState />}
+        {loaded && (inLesson ? <Lesson loaded={loaded} /> : <Viewer loaded={loaded} />)}
         <section className="data" aria-labelledby="data-title">
           <h2 id="data-title">Data and models</h2>
           {loaded && <DatasetView loaded={loaded} />}

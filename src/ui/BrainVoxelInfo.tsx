@@ -144,7 +144,15 @@ function Tuning({
 }
 
 /** The pRF's 1-sigma circle over the stimulus (or over an empty frame of the stimulus's size). */
-function PrfFigure({ prf, stimulusUrl, stimulusDeg }: { prf: Prf; stimulusUrl: string | null; stimulusDeg: number }) {
+export function PrfFigure({
+  prf,
+  stimulusUrl,
+  stimulusDeg,
+}: {
+  prf: Prf;
+  stimulusUrl: string | null;
+  stimulusDeg: number;
+}) {
   // The stimulus's own pixels, once it has loaded; a square until then (stimuli are square in the format).
   const [size, setSize] = useState<[number, number]>([100, 100]);
   const [width, height] = stimulusUrl ? size : [100, 100];

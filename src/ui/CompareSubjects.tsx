@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { ModelJson } from '../data/modelSchema';
 import type { LoadedDataset } from '../state/datasetStore';
 import { useActions, usePipeline, useSelection, useSettings } from '../state/hooks';
@@ -8,10 +9,12 @@ interface Props {
   imageIndex: number;
   subjects: string[];
   modelsOf: (subject: string) => { url: string; json: ModelJson }[];
+  /** Reconstruct for every subject as soon as shown (a lesson step), not only on the button. */
+  runOnShow?: boolean;
 }
 
 /** The same image decoded from every subject that saw it (mean of repeats), each with its first model. */
-export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Props) {
+export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf, runOnShow = false }: Props) {
   const { reconstruct } = useActions();
   const runs = usePipeline((s) => s.runs);
   const seed = useSelection((s) => s.seed);
@@ -21,8 +24,6 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Prop
     const model = modelsOf(subject)[0];
     return model && (image.trials?.[subject]?.length ?? 0) > 0 ? [{ subject, model }] : [];
   });
-  if (candidates.length < 2) return null;
-
   const runAll = () => {
     for (const { subject, model } of candidates) {
       void reconstruct(
@@ -32,6 +33,16 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf }: Prop
       );
     }
   };
+  // Once per image and set of subjects; the models become known one by one while the catalog is read.
+  const ran = useRef('');
+  const wanted = candidates.length >= 2 ? `${imageIndex}:${candidates.map((c) => c.model.url).join()}` : '';
+  useEffect(() => {
+    if (!runOnShow || !wanted || ran.current === wanted) return;
+    ran.current = wanted;
+    runAll();
+  });
+  if (candidates.length < 2) return null;
+
   return (
     <section className="compare-subjects" aria-labelledby="compare-subjects-title">
       <h2 id="compare-subjects-title">The same image, across subjects</h2>

@@ -1,5 +1,7 @@
+import type { ReactNode } from 'react';
+
 /** The words this page uses, in plain terms; each technical term stays, so that it can be looked up. */
-const TERMS: [term: string, meaning: string][] = [
+export const TERMS: [term: string, meaning: string][] = [
   [
     'Bundle',
     'A folder of files the app reads: a dataset bundle (brains, trials, images) or a model bundle (the trained networks).',
@@ -11,6 +13,10 @@ const TERMS: [term: string, meaning: string][] = [
   [
     'Voxel',
     'A small cube of brain, a few millimetres a side, whose activity the scanner measures; the model reads thousands of them.',
+  ],
+  [
+    'Receptive field (pRF)',
+    'The patch of what the eyes see that a voxel responds to; population receptive field, as it sums many neurons.',
   ],
   [
     'ROI (region of interest)',
@@ -65,5 +71,15 @@ export function Glossary() {
         ))}
       </dl>
     </details>
+  );
+}
+
+/** A term as the glossary names it (its start, e.g. 'Voxel' or 'ROI'), its meaning one hover away. */
+export function Term({ name, children }: { name: string; children: ReactNode }) {
+  const meaning = TERMS.find(([term]) => term.startsWith(name))?.[1];
+  return (
+    <span className="term" title={meaning ? `${name}: ${meaning}` : undefined}>
+      {children}
+    </span>
   );
 }
