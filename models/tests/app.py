@@ -24,10 +24,18 @@ def parity_suite(folder: Path) -> subprocess.CompletedProcess:
     """The TypeScript parity suite (test/onnxParity.test.ts: each ONNX file on its fixture, the TS
     samplers against PyTorch's) on the bundles in `folder` alone."""
     return subprocess.run(
-        ["npx", "vitest", "run", "test/onnxParity.test.ts", "-t", str(folder), "--reporter=verbose"],
+        [
+            "npx",
+            "vitest",
+            "run",
+            "test/onnxParity.test.ts",
+            "-t",
+            str(folder),
+            "--reporter=verbose",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "MINDEYE_PARITY_DIRS": str(folder)},
+        env={**os.environ, "MINDEYE_PARITY_DIRS": str(folder), "NO_COLOR": "1"},
     )
