@@ -8,14 +8,16 @@ export function voxelLabels(mask: VoxelMask, label: (storageIndex: number) => nu
   return Int32Array.from(mask.indices, (index) => label(index));
 }
 
+/** A copy of `voxels` with the entries `off` picks set to 0. */
+export function silenceWhere(voxels: Float32Array, off: (position: number) => boolean): Float32Array {
+  return voxels.map((value, i) => (off(i) ? 0 : value));
+}
+
 /** A copy of `voxels` with the voxels whose label is in `silenced` set to 0. */
 export function silenceRois(voxels: Float32Array, labels: Int32Array, silenced: readonly number[]): Float32Array {
   if (voxels.length !== labels.length) {
     throw new RangeError(`${voxels.length} voxel values for ${labels.length} labelled voxels`);
   }
-  const out = voxels.slice();
-  if (silenced.length === 0) return out;
   const off = new Set(silenced);
-  for (let i = 0; i < out.length; i++) if (off.has(labels[i]!)) out[i] = 0;
-  return out;
+  return silenceWhere(voxels, (i) => off.has(labels[i]!));
 }

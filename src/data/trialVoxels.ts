@@ -22,15 +22,26 @@ export class TrialVoxels {
     return this.dataset.images[imageIndex]?.trials?.[subjectId] ?? [];
   }
 
-  /** [V_s]: the chosen repeat's row, or the mean over the rows (weighted by the trials each averages). */
-  async voxels(subjectId: string, imageIndex: number, trial: TrialChoice): Promise<Float32Array> {
+  /**
+   * [V_s]: the chosen repeat's row, or the mean over the rows (weighted by the trials each averages),
+   * or over the first `firstRepeats` of them (the 'fewer repeats' experiment).
+   */
+  async voxels(
+    subjectId: string,
+    imageIndex: number,
+    trial: TrialChoice,
+    firstRepeats?: number,
+  ): Promise<Float32Array> {
     const rows = this.rows(subjectId, imageIndex);
     const image = this.dataset.images[imageIndex];
     if (rows.length === 0) throw new Error(`${subjectId} has no trials of ${image?.id ?? `image ${imageIndex}`}`);
+    if (firstRepeats !== undefined && firstRepeats > rows.length)
+      throw new Error(`${image?.id} has ${rows.length} repeat(s) for ${subjectId}, not ${firstRepeats}`);
     const { subject, reader, trials } = await this.opened.get(subjectId, () =>
       openBetasAndTrials(this.source, this.dataset, subjectId),
     );
-    if (trial === 'average') return (await meanOfRows(reader, rows, rowWeights(subject, trials))).voxels;
+    if (trial === 'average')
+      return (await meanOfRows(reader, rows.slice(0, firstRepeats), rowWeights(subject, trials))).voxels;
     const row = rows[trial];
     if (row === undefined)
       throw new Error(`${image?.id} has ${rows.length} trial(s) for ${subjectId}, not ${trial + 1}`);

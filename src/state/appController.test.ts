@@ -197,7 +197,6 @@ const key = (change: Partial<RunKey> = {}): RunKey => ({
   subject: 'subj01',
   imageIndex: 2,
   trial: 'average',
-  silenced: [],
   seed: 0,
   samples: 2,
   ...change,
@@ -407,5 +406,47 @@ describe('the app controller', () => {
     await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(1));
     expect(stores.selection.getState().model).toBe('models/other/');
     expect(stores.pipeline.getState().runs.main?.key.modelUrl).toBe(`${BASE}models/other/`);
+  });
+
+  it("runs the URL's experiment beside the main run, with the same seed, and stops it when it is turned off", async () => {
+    const { stores, controller, worker, start } = harness({ search: '?experiment=repeats:1&seed=3' });
+    start();
+    stores.dataset.setState({ status: 'ready', location: dataset.source.name, loaded: dataset, problems: [] });
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(2));
+    // The two runs start together; the brain view's activity is the main run's vector.
+    await vi.waitFor(() => expect(stores.pipeline.getState().activity).not.toBeNull());
+    const activity = stores.pipeline.getState().activity!.voxels;
+    const main = worker()
+      .reconstructions()
+      .find((r) => r.params.voxels[0] === activity[0]);
+    const experiment = worker()
+      .reconstructions()
+      .find((r) => r !== main);
+    expect(stores.pipeline.getState().runs.experiment?.key).toMatchObject({
+      experiment: { kind: 'repeats', count: 1 },
+      seed: 3,
+    });
+    expect(experiment!.params.seeds).toEqual(main!.params.seeds);
+    // img-002's rows for subj01 are 2 and 4 (value (row - voxel) * 0.07): the mean of both, then row 2 alone.
+    expect(main!.params.voxels[0]).toBeCloseTo(0.21, 5);
+    expect(experiment!.params.voxels[0]).toBeCloseTo(0.14, 5);
+    expect(experiment!.params.voxels[10]).toBeCloseTo(-0.56, 5);
+
+    controller.select({ experiment: { kind: 'shuffle' } });
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(3));
+    const shuffled = worker().reconstructions()[2]!.params.voxels;
+    expect(Array.from(shuffled).sort()).toEqual(Array.from(main!.params.voxels).sort());
+    expect(shuffled).not.toEqual(main!.params.voxels);
+
+    controller.select({ experiment: { kind: 'rois', silenced: [2] } });
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(4));
+    const silenced = worker().reconstructions()[3]!.params.voxels;
+    // Storage order: V1 (label 1) is x < 3 of the z = 1 slice, V2 the rest of it.
+    const zeros = Array.from(silenced).filter((v) => v === 0).length;
+    expect(zeros).toBe(15);
+
+    controller.select({ experiment: null });
+    await vi.waitFor(() => expect(stores.pipeline.getState().runs.experiment).toBeUndefined());
+    expect(worker().reconstructions()).toHaveLength(4);
   });
 });

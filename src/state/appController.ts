@@ -4,9 +4,6 @@
 // selection settled (selectionRules.ts) and, on every pick, reconstructs what it points at: the
 // live preview, then retrieval and rank; it finds trials for an image and runs the evaluation.
 // It takes the worker as a factory of WorkerPorts, so the tests drive it over a MessageChannel.
-import { silenceRois, voxelLabels } from '../brain/ablation';
-import { loadSubjectBrain } from '../brain/subjectBrain';
-import { AsyncMemo } from '../data/asyncMemo';
 import { errorText, type BundleSource } from '../data/bundleSource';
 import { modelBundleFolders, type BundleOpener } from '../data/bundleOpener';
 import { localBundleName, type LocalFiles } from '../data/localFolderSource';
@@ -21,6 +18,7 @@ import { CANCELLED, WorkerError } from '../worker/protocol';
 import type { Backend } from '../inference/webEngine';
 import { REFERENCE_NET } from '../evaluation/referenceNet';
 import { resolveUrl } from './bundleKeys';
+import { adapterSubject, ExperimentInputs, runVoxels as experimentVoxels } from './experimentInputs';
 import { loadDataset, rejectLocation, type DatasetStore, type LoadedDataset } from './datasetStore';
 import {
   nextPace,
@@ -86,9 +84,8 @@ export function createAppController({
   const resolve = (url: string) => resolveUrl(url, baseUrl);
   let client: InferenceClient | null = null;
   let engineReady: Promise<void> | null = null;
-  /** The dataset the worker's models are loaded for, and its trial reader. */
-  let current: { dataset: LoadedDataset; voxels: TrialVoxels } | null = null;
-  const labels = new AsyncMemo<string, Int32Array>();
+  /** The dataset the worker's models are loaded for, its trial reader and what its experiments read. */
+  let current: { dataset: LoadedDataset; voxels: TrialVoxels; inputs: ExperimentInputs } | null = null;
   /** Model loads in flight on the current engine: a second caller waits for the same one; Cancel aborts it. */
   const loading = new Map<string, { done: Promise<void>; abort: AbortController }>();
   /** The request each slot's run is waiting on, so a newer run in the slot (or Cancel) can stop it. */
@@ -162,8 +159,11 @@ export function createAppController({
     if (current?.dataset === dataset) return;
     // The first dataset keeps what was preloaded for it; a later one starts from nothing.
     if (current) for (const url of Object.keys(pipeline.getState().models)) void releaseModel(url);
-    current = { dataset, voxels: new TrialVoxels(dataset.source, dataset.dataset) };
-    labels.clear();
+    current = {
+      dataset,
+      voxels: new TrialVoxels(dataset.source, dataset.dataset),
+      inputs: new ExperimentInputs(dataset.source, dataset.dataset),
+    };
     pipeline.setState({ runs: {}, trialMatches: null, evaluation: null });
   }
 
@@ -246,22 +246,16 @@ export function createAppController({
     await client?.request('releaseModel', { modelUrl }).promise.catch(() => undefined);
   }
 
-  /** The ROI label of each voxel of a subject, for ablation (read once per subject). */
-  function subjectLabels(dataset: LoadedDataset, subjectId: string): Promise<Int32Array> {
-    return labels.get(subjectId, async () => {
-      const subject = dataset.dataset.subjects.find((s) => s.id === subjectId);
-      if (!subject) throw new Error(`dataset ${dataset.dataset.id} has no subject ${subjectId}`);
-      const brain = await loadSubjectBrain(dataset.source, subject);
-      return voxelLabels(brain.mask, (index) => brain.roi.volume.value(index));
-    });
-  }
-
-  /** The voxel vector a run decodes: the trial (or mean of repeats), with the silenced ROIs at 0. */
-  async function runVoxels(dataset: LoadedDataset, key: RunKey): Promise<Float32Array> {
-    const reader = current?.dataset === dataset ? current.voxels : new TrialVoxels(dataset.source, dataset.dataset);
-    const voxels = await reader.voxels(key.subject, key.imageIndex, key.trial);
-    if (key.silenced.length === 0) return voxels;
-    return silenceRois(voxels, await subjectLabels(dataset, key.subject), key.silenced);
+  /** The voxel vector a run decodes: the trial (or mean of repeats), changed by the run's experiment. */
+  function runVoxels(dataset: LoadedDataset, key: RunKey): Promise<Float32Array> {
+    const own =
+      current?.dataset === dataset
+        ? current
+        : {
+            voxels: new TrialVoxels(dataset.source, dataset.dataset),
+            inputs: new ExperimentInputs(dataset.source, dataset.dataset),
+          };
+    return experimentVoxels(key, own.voxels, own.inputs);
   }
 
   /** Reads the selected trial's voxels for the brain view; a read a newer pick overtook is dropped. */
@@ -306,7 +300,7 @@ export function createAppController({
         'reconstruct',
         {
           modelUrl: key.modelUrl,
-          subject: key.subject,
+          subject: adapterSubject(key),
           voxels,
           seeds: Array.from({ length: key.samples }, (_, i) => key.seed * 1000 + i),
           settings: sampler ?? defaultSettings(model.json),
@@ -375,6 +369,18 @@ export function createAppController({
     );
     if (keys.main) void reconstruct('main', keys.main, dataset);
     if (keys.compare) void reconstruct('compare', keys.compare, dataset);
+    if (keys.experiment) void reconstruct('experiment', keys.experiment, dataset);
+  }
+
+  /** A slot whose run the selection no longer asks for (an experiment turned off) is stopped and emptied. */
+  function clearRun(slot: Slot): void {
+    if (!pipeline.getState().runs[slot]) return;
+    cancelRun(slot);
+    pipeline.setState((s) => {
+      const runs = { ...s.runs };
+      delete runs[slot];
+      return { runs };
+    });
   }
 
   /** The k trials of a subject whose brain embeddings best match a test image. */
@@ -584,7 +590,7 @@ export function createAppController({
   // Keeping the stores consistent: the dataset the worker serves, the selection settled, unused models
   // released and, on every pick, the reconstruction. Run from the stores' subscriptions; a change made
   // here notifies them again, which runs one more pass instead of a nested one.
-  let last = { main: '', compare: '', keep: '', activity: '' };
+  let last = { main: '', compare: '', experiment: '', keep: '', activity: '' };
   let syncing = false;
   let again = false;
   function sync(): void {
@@ -626,15 +632,25 @@ export function createAppController({
     const keys = runKeys(chosen, settings.getState(), loaded.dataset, catalog, resolve);
     const main = keys.main ? JSON.stringify(keys.main) : '';
     const compare = keys.compare ? JSON.stringify(keys.compare) : '';
+    const experiment = keys.experiment ? JSON.stringify(keys.experiment) : '';
     if (main !== last.activity) showActivity(keys.main, loaded);
+    if (!keys.experiment) clearRun('experiment');
     const { autoRun } = settings.getState();
     const previous = last;
     // Turned off, nothing is remembered: turning it on again decodes the current pick.
-    last = { keep: last.keep, activity: main, main: autoRun ? main : '', compare: autoRun ? compare : '' };
+    last = {
+      keep: last.keep,
+      activity: main,
+      main: autoRun ? main : '',
+      compare: autoRun ? compare : '',
+      experiment: autoRun ? experiment : '',
+    };
     if (!autoRun) return;
     if (keys.main && main !== previous.main) void reconstruct('main', keys.main, loaded);
     if (keys.compare && (compare !== previous.compare || main !== previous.main))
       void reconstruct('compare', keys.compare, loaded);
+    if (keys.experiment && (experiment !== previous.experiment || main !== previous.main))
+      void reconstruct('experiment', keys.experiment, loaded);
   }
 
   const unsubscribe = [stores.dataset, selection, pipeline, settings].map((store) => store.subscribe(sync));

@@ -2,6 +2,7 @@
 // (a main one and a comparison), the retrieval results, the evaluation, and downloads in flight.
 // State only, no React (hooks.ts is the bridge); the app controller (appController.ts) changes it.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { sameExperiment, type Experiment } from '../brain/experiments';
 import type { ModelJson } from '../data/modelSchema';
 import type { EvaluationResult, ReconstructResult, RetrievalMatch, TrialMatch } from '../worker/protocol';
 import type { WebEngineInfo } from '../inference/webEngine';
@@ -22,9 +23,10 @@ export interface RunKey {
   subject: string;
   imageIndex: number;
   trial: 'average' | number;
-  silenced: number[];
   seed: number;
   samples: number;
+  /** What is changed in the brain activity before decoding (src/brain/experiments.ts); absent: nothing. */
+  experiment?: Experiment;
 }
 
 export interface RunState {
@@ -53,7 +55,10 @@ export interface PreviewFrame {
   image: Float32Array;
 }
 
-/** Where a reconstruction shows: 'main', 'compare' (a second model), or 'subject:<id>' (the same image, another subject). */
+/**
+ * Where a reconstruction shows: 'main', 'compare' (a second model), 'experiment' (the main run with
+ * the selection's experiment), or 'subject:<id>' (the same image, another subject).
+ */
 export type Slot = string;
 
 export interface EvaluationState {
@@ -85,7 +90,7 @@ export interface PipelineState {
     error: string | null;
   } | null;
   evaluation: EvaluationState | null;
-  /** The voxel vector of the selected trial (silenced ROIs at 0), which the brain view paints. */
+  /** The voxel vector of the selected trial, which the brain view paints. */
   activity: { key: RunKey; voxels: Float32Array } | null;
   /** Files being downloaded (bytes so far, total when known); removed when complete. */
   downloads: Record<string, { loaded: number; total: number | null }>;
@@ -114,7 +119,7 @@ export function sameRun(a: RunKey, b: RunKey): boolean {
     a.trial === b.trial &&
     a.seed === b.seed &&
     a.samples === b.samples &&
-    a.silenced.join() === b.silenced.join()
+    sameExperiment(a.experiment, b.experiment)
   );
 }
 

@@ -71,7 +71,7 @@ describe('settling the selection', () => {
 
 describe('run keys', () => {
   const selection = { ...DEFAULT_URL_STATE, subject: 'subj01', model: 'a/', image: 'img-003', seed: 4 };
-  const settings = { silenced: [2], samples: 3 };
+  const settings = { samples: 3 };
 
   it('name what the main slot decodes once its model is listed', () => {
     expect(
@@ -83,11 +83,11 @@ describe('run keys', () => {
         subject: 'subj01',
         imageIndex: 3,
         trial: 'average',
-        silenced: [2],
         seed: 4,
         samples: 3,
       },
       compare: null,
+      experiment: null,
     });
   });
 
@@ -101,5 +101,29 @@ describe('run keys', () => {
     catalog[`${BASE}b/`] = ready('subj01');
     const { main, compare } = runKeys(withCompare, settings, TINY_DATASET, catalog, resolve);
     expect(compare).toEqual({ ...main, modelUrl: `${BASE}b/` });
+  });
+
+  it("give the experiment the main run's trial and seed, and the wrong subject's adapter a model that has it", () => {
+    const catalog: Record<string, CatalogEntry> = {
+      [`${BASE}a/`]: ready('subj01'),
+      [`${BASE}b/`]: ready('subj02'),
+    };
+    const noise = { ...selection, experiment: { kind: 'noise', sd: 1 } as const };
+    const keys = runKeys(noise, settings, TINY_DATASET, catalog, resolve);
+    expect(keys.experiment).toEqual({ ...keys.main, experiment: { kind: 'noise', sd: 1 } });
+    const other = { ...selection, experiment: { kind: 'subject', other: 'subj02' } as const };
+    expect(runKeys(other, settings, TINY_DATASET, catalog, resolve).experiment).toMatchObject({
+      modelUrl: `${BASE}b/`,
+      subject: 'subj01',
+      experiment: { kind: 'subject', other: 'subj02' },
+    });
+    // The main model is preferred when it has the other subject's adapter too.
+    catalog[`${BASE}a/`] = ready('subj01', 'subj02');
+    expect(runKeys(other, settings, TINY_DATASET, catalog, resolve).experiment?.modelUrl).toBe(`${BASE}a/`);
+    const self = { ...selection, experiment: { kind: 'subject', other: 'subj01' } as const };
+    expect(runKeys(self, settings, TINY_DATASET, catalog, resolve).experiment).toBeNull();
+    const nobody = { ...selection, experiment: { kind: 'subject', other: 'subj03' } as const };
+    expect(runKeys(nobody, settings, TINY_DATASET, catalog, resolve).experiment).toBeNull();
+    expect(runKeys(selection, settings, TINY_DATASET, catalog, resolve).experiment).toBeNull();
   });
 });

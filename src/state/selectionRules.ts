@@ -1,7 +1,8 @@
 // What the selection means, as pure functions of the stores' values: the models a subject can be
 // decoded with, the defaults that let the page decode something without a click, and the run keys
-// (what the main and the comparison slot should show). The controller applies them; components read
+// (what the main, the comparison and the experiment slot should show). The controller applies them; components read
 // them; the tests call them directly.
+import type { Experiment } from '../brain/experiments';
 import type { DatasetJson } from '../data/datasetSchema';
 import type { ModelJson } from '../data/modelSchema';
 import type { CatalogEntry, RunKey } from './pipelineStore';
@@ -81,12 +82,14 @@ export interface RunKeys {
   main: RunKey | null;
   /** The same trial on the second model. */
   compare: RunKey | null;
+  /** The main run with the selection's experiment (same seed), to show beside it. */
+  experiment: RunKey | null;
 }
 
-/** What the main and comparison slots decode now; null where a model is not chosen or not listed yet. */
+/** What the main, comparison and experiment slots decode now; null where a model is not chosen or not listed yet. */
 export function runKeys(
   selection: SelectionState,
-  settings: Pick<SettingsState, 'silenced' | 'samples'>,
+  settings: Pick<SettingsState, 'samples'>,
   dataset: DatasetJson,
   catalog: Readonly<Record<string, CatalogEntry>>,
   resolve: (url: string) => string,
@@ -101,12 +104,29 @@ export function runKeys(
           subject: selection.subject,
           imageIndex,
           trial: selection.trial,
-          silenced: settings.silenced,
           seed: selection.seed,
           samples: settings.samples,
         }
       : null;
   const compare =
     main && compareUrl !== null && catalog[compareUrl]?.status === 'ready' ? { ...main, modelUrl: compareUrl } : null;
-  return { main, compare };
+  const experiment = main && selection.experiment ? experimentKey(main, selection.experiment, catalog) : null;
+  return { main, compare, experiment };
+}
+
+/**
+ * The main run with an experiment. The wrong subject's adapter is decoded by a model that has one for
+ * the other subject: the main model when it has, else the first listed; null when none has, or when
+ * the other subject is this one.
+ */
+function experimentKey(
+  main: RunKey,
+  experiment: Experiment,
+  catalog: Readonly<Record<string, CatalogEntry>>,
+): RunKey | null {
+  if (experiment.kind !== 'subject') return { ...main, experiment };
+  if (experiment.other === main.subject) return null;
+  const models = modelsFor(catalog, experiment.other);
+  const modelUrl = models.find((m) => m.url === main.modelUrl)?.url ?? models[0]?.url;
+  return modelUrl === undefined ? null : { ...main, modelUrl, experiment };
 }

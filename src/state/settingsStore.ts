@@ -1,5 +1,5 @@
 // The settings concern: how many samples to draw (best of N), how many retrieval results to show,
-// which ROIs to silence, whether to show the image forming and whether every pick reconstructs.
+// whether to show the image forming and whether every pick reconstructs.
 // Sampler steps live in the URL state. No React (hooks.ts is the bridge).
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
@@ -8,8 +8,6 @@ export interface SettingsState {
   samples: number;
   /** Retrieval results shown. */
   k: number;
-  /** ROI labels whose voxels are set to 0 before decoding (ablation). */
-  silenced: number[];
   /** Show the reconstruction forming while the decoder denoises. */
   preview: boolean;
   /** Reconstruct whenever the selection changes, not only on the button. */
@@ -23,7 +21,6 @@ export function createSettingsStore(initial: Partial<SettingsState> = {}): Setti
   return createStore<SettingsState>()(() => ({
     samples: 1,
     k: 5,
-    silenced: [],
     preview: true,
     autoRun: true,
     ...initial,

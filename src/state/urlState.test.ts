@@ -20,9 +20,11 @@ describe('URL state', () => {
         { image: 'test-0010', trial: 1 },
       ],
       lesson: 4,
+      experiment: { kind: 'rois', silenced: [1, 2] },
     };
     const query = serializeUrlState(state);
     expect(new URLSearchParams(query).get('trial')).toBe('3');
+    expect(new URLSearchParams(query).get('experiment')).toBe('rois:1,2');
     expect(parseUrlState(query)).toEqual(state);
   });
 
@@ -30,6 +32,8 @@ describe('URL state', () => {
     expect(serializeUrlState(DEFAULT_URL_STATE)).toBe('');
     expect(parseUrlState('?trial=0&view=sideways&seed=-3&subject=&engine=cuda')).toEqual(DEFAULT_URL_STATE);
     expect(parseUrlState('?trial=two').trial).toBe('average');
+    expect(parseUrlState('?experiment=noise:99').experiment).toBeNull();
+    expect(parseUrlState('?experiment=field:left').experiment).toEqual({ kind: 'hemifield', side: 'left' });
     expect(parseUrlState('?steps=10&cfg=2').sampler).toBeNull();
     expect(parseUrlState('?steps=10,0&cfg=2').sampler).toBeNull();
     expect(parseUrlState('?steps=10,12&cfg=0.5').sampler).toBeNull();

@@ -1,5 +1,6 @@
 // What the URL holds, so a view can be shared: the dataset and models, the subject, the test image,
-// the trial, the brain view. Pure parse/serialize; the store syncs it (selectionStore.ts).
+// the trial, the brain view, the experiment. Pure parse/serialize; the store syncs it (selectionStore.ts).
+import { formatExperiment, parseExperiment, type Experiment } from '../brain/experiments';
 import { inRange, SAMPLER_BOUNDS, type Range } from '../inference/samplerLimits';
 import { parsePlaylist, serializePlaylist, type PlaylistEntry } from './presentation';
 
@@ -34,6 +35,8 @@ export interface UrlState {
   present: PlaylistEntry[] | null;
   /** Lesson mode: the step shown, from 1 (`?lesson=3`). */
   lesson: number | null;
+  /** The experiment run beside the main reconstruction (src/brain/experiments.ts), or none. */
+  experiment: Experiment | null;
 }
 
 export const DEFAULT_URL_STATE: UrlState = {
@@ -49,6 +52,7 @@ export const DEFAULT_URL_STATE: UrlState = {
   engine: 'auto',
   present: null,
   lesson: null,
+  experiment: null,
 };
 
 /** Reads a query string; values that do not parse fall back to the defaults. */
@@ -75,6 +79,7 @@ export function parseUrlState(search: string): UrlState {
     engine: engine === 'webgpu' || engine === 'wasm' ? engine : 'auto',
     present: params.has('present') ? parsePlaylist(params.get('present')!) : null,
     lesson: Number.isInteger(lesson) && lesson >= 1 ? lesson : null,
+    experiment: parseExperiment(params.get('experiment')),
   };
 }
 
@@ -99,6 +104,7 @@ export function serializeUrlState(state: UrlState): string {
     params.set('blend', String(state.sampler.blurryBlend));
   }
   if (state.engine !== 'auto') params.set('engine', state.engine);
+  if (state.experiment) params.set('experiment', formatExperiment(state.experiment));
   if (state.present) params.set('present', serializePlaylist(state.present));
   if (state.lesson !== null) params.set('lesson', String(state.lesson));
   // `?present` rather than `?present=`; commas and colons as typed (the parser reads both forms).

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { ModelJson } from '../data/modelSchema';
 import type { LoadedDataset } from '../state/datasetStore';
-import { useActions, usePipeline, useSelection, useSettings } from '../state/hooks';
+import { useActions, usePipeline, useSelection } from '../state/hooks';
 import { TensorImage } from './TensorImage';
 
 interface Props {
@@ -18,7 +18,6 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf, runOnS
   const { reconstruct } = useActions();
   const runs = usePipeline((s) => s.runs);
   const seed = useSelection((s) => s.seed);
-  const silenced = useSettings((s) => s.silenced);
   const image = loaded.dataset.images[imageIndex]!;
   const candidates = subjects.flatMap((subject) => {
     const model = modelsOf(subject)[0];
@@ -28,7 +27,7 @@ export function CompareSubjects({ loaded, imageIndex, subjects, modelsOf, runOnS
     for (const { subject, model } of candidates) {
       void reconstruct(
         `subject:${subject}`,
-        { modelUrl: model.url, subject, imageIndex, trial: 'average', silenced, seed, samples: 1 },
+        { modelUrl: model.url, subject, imageIndex, trial: 'average', seed, samples: 1 },
         loaded,
       );
     }

@@ -9,7 +9,6 @@ import { AppContext } from '../state/hooks';
 import { createPipelineStore } from '../state/pipelineStore';
 import { createSelectionStore } from '../state/selectionStore';
 import { createSettingsStore } from '../state/settingsStore';
-import { TINY_DATASET } from '../../test/tinyBundle';
 import { SettingsPanel } from './SettingsPanel';
 
 const json = modelSchema.parse(JSON.parse(readFileSync('public/models/mini-subj01-alone/model.json', 'utf8')));
@@ -31,7 +30,7 @@ describe('the settings panel', () => {
     };
     const html = renderToStaticMarkup(
       <AppContext.Provider value={{ stores, controller: {} as AppController }}>
-        <SettingsPanel dataset={TINY_DATASET} subject={null} models={{ status: 'ready', json, loadMs: 0 }} />
+        <SettingsPanel models={{ status: 'ready', json, loadMs: 0 }} />
       </AppContext.Provider>,
     );
     const limits = samplerLimits(json);

@@ -1,41 +1,29 @@
-import type { DatasetJson } from '../data/datasetSchema';
 import { defaultSettings } from '../inference/pipeline';
 import { SAMPLER_BOUNDS, samplerLimits, type Range } from '../inference/samplerLimits';
 import { useActions, useSelection, useSettings } from '../state/hooks';
 import type { ModelState } from '../state/pipelineStore';
 
 interface Props {
-  dataset: DatasetJson;
-  subject: string | null;
   /** The selected model, for its sampler limits and defaults. */
   models: ModelState | undefined;
 }
 
-/** Sampling within the bundle's limits, best of N, retrieval size, ROI ablation, and the engine. */
-export function SettingsPanel({ dataset, subject, models }: Props) {
+/** Sampling within the bundle's limits, best of N, retrieval size, and the engine. */
+export function SettingsPanel({ models }: Props) {
   const { select, changeSettings, chooseEngine } = useActions();
   const sampler = useSelection((s) => s.sampler);
   const samples = useSettings((s) => s.samples);
   const k = useSettings((s) => s.k);
-  const silenced = useSettings((s) => s.silenced);
   const preview = useSettings((s) => s.preview);
   const seed = useSelection((s) => s.seed);
   const engineChoice = useSelection((s) => s.engine);
   const json = models?.status === 'ready' ? models.json : null;
   const current = sampler ?? (json ? defaultSettings(json) : null);
   const limits = json ? samplerLimits(json) : SAMPLER_BOUNDS;
-  const info = dataset.subjects.find((s) => s.id === subject);
-  const rois = info
-    ? info.maskLabels.map((label) => ({ label, name: info.roiLabels[String(label)] ?? `label ${label}` }))
-    : [];
 
   const setSampler = (change: Partial<NonNullable<typeof current>>) => {
     if (current) select({ sampler: { ...current, ...change } });
   };
-  const toggleRoi = (label: number, off: boolean) =>
-    changeSettings({
-      silenced: off ? [...silenced, label].sort((a, b) => a - b) : silenced.filter((l) => l !== label),
-    });
 
   return (
     <section className="settings" aria-labelledby="settings-title">
@@ -105,20 +93,6 @@ export function SettingsPanel({ dataset, subject, models }: Props) {
           show the image forming
         </label>
       </div>
-      <fieldset className="ablation">
-        <legend>ROI ablation: silence these regions before decoding</legend>
-        {rois.map(({ label, name }) => (
-          <label key={label}>
-            <input
-              type="checkbox"
-              checked={silenced.includes(label)}
-              onChange={(e) => toggleRoi(label, e.target.checked)}
-            />{' '}
-            {name}
-          </label>
-        ))}
-        <p className="hint">V1-V3+ carry where things are and their colours; ventral voxels carry what they are.</p>
-      </fieldset>
       <div className="settings-row">
         <label>
           Engine{' '}

@@ -56,12 +56,6 @@ export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, contr
             <>
               {' '}
               · {run.key.subject} · {image?.id} ({trialText})
-              {run.key.silenced.length > 0 && (
-                <span title="These regions' voxels were set to 0 before decoding (ablation)">
-                  {' '}
-                  · silenced ROI {run.key.silenced.join(', ')}
-                </span>
-              )}
             </>
           )}
           {image?.caption && <span className="caption"> · “{image.caption}”</span>}

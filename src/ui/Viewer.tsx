@@ -7,6 +7,7 @@ import { useActions, usePipeline, useSelection, useSettings } from '../state/hoo
 import { imageIndexOf, modelsFor, repeatsOf, runKeys } from '../state/selectionRules';
 import { BrainPanel } from './BrainPanel';
 import { CompareSubjects } from './CompareSubjects';
+import { Experiments } from './Experiments';
 import { Filmstrip } from './Filmstrip';
 import { Glossary } from './Glossary';
 import { MetricsPanel } from './MetricsPanel';
@@ -24,7 +25,6 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const models = usePipeline((s) => s.models);
   const runs = usePipeline((s) => s.runs);
   const activity = usePipeline((s) => s.activity);
-  const silenced = useSettings((s) => s.silenced);
   const samples = useSettings((s) => s.samples);
   const autoRun = useSettings((s) => s.autoRun);
   const [category, setCategory] = useState<string | null>(null);
@@ -51,7 +51,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const compareUrl = selection.compare ? resolveUrl(selection.compare) : null;
   const imageIndex = imageIndexOf(dataset, selection.image);
   const repeats = repeatsOf(dataset, selection.subject, imageIndex);
-  const key = runKeys(selection, { silenced, samples }, dataset, catalog, resolveUrl).main;
+  const key = runKeys(selection, { samples }, dataset, catalog, resolveUrl).main;
 
   const modelName = (url: string | null) => {
     const entry = url ? catalog[url] : undefined;
@@ -146,6 +146,8 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         }
       />
 
+      <Experiments dataset={dataset} urlOf={urlOf} modelName={modelName} />
+
       <SideBySide
         image={image}
         urlOf={urlOf}
@@ -155,7 +157,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         choices={subjectModels.filter(({ url }) => url !== modelUrl)}
       />
 
-      <SettingsPanel dataset={dataset} subject={selection.subject} models={modelUrl ? models[modelUrl] : undefined} />
+      <SettingsPanel models={modelUrl ? models[modelUrl] : undefined} />
       <Glossary />
 
       {key && (
