@@ -3,12 +3,12 @@
 // The experiment lives in the URL (?experiment=), so a changed result can be shared like any other.
 import { useState } from 'react';
 import type { Experiment, ExperimentKind, Hemifield } from '../brain/experiments';
-import { NOISE_SD } from '../brain/experiments';
+import { formatExperiment, NOISE_SD } from '../brain/experiments';
 import type { DatasetJson } from '../data/datasetSchema';
 import { useActions, usePipeline, useSelection } from '../state/hooks';
 import type { RunState } from '../state/pipelineStore';
 import { imageIndexOf, modelsFor, repeatsOf } from '../state/selectionRules';
-import { LowLevelTile, RankLine, ReconstructionTile, SeenTile } from './ResultTiles';
+import { LowLevelTile, ReconstructionTile, SeenTile } from './ResultTiles';
 import { SimulatedBadge } from './SimulatedChip';
 import './experiments.css';
 
@@ -84,65 +84,67 @@ export function Experiments({ dataset, urlOf, modelName }: Props) {
         Each experiment changes the brain activity before it is decoded and runs beside the unchanged result, with the
         same trial and seed: the difference is the experiment’s alone.
       </p>
-      <div className="experiment-kinds" role="radiogroup" aria-label="Experiment">
-        <label>
-          <input type="radio" name="experiment" checked={kind === null} onChange={() => choose(null)} /> none
-        </label>
-        {KINDS.map(({ kind: k, label, term }) => (
-          <label key={k} title={unavailable[k] ? `${term} — ${unavailable[k]}` : term}>
-            <input
-              type="radio"
-              name="experiment"
-              checked={kind === k}
-              disabled={unavailable[k] !== undefined}
-              onChange={() => choose(k)}
-            />{' '}
-            {label}
-          </label>
-        ))}
-      </div>
-
-      {kind !== null && (
-        <div className="experiment-options">
-          <Options
-            kind={kind}
-            experiment={experiment}
-            onChange={run}
-            rois={rois}
-            repeats={repeats}
-            trial={trial}
-            others={others}
-            subjectId={subjectId ?? ''}
-            modelOf={(other) => modelName(modelsFor(catalog, other)[0]?.url ?? null)}
-          />
-        </div>
-      )}
-
-      {experiment && image && (
-        <>
-          <div className="experiment-tiles">
-            <SeenTile image={image} urlOf={urlOf} />
-            {[
-              { run: before, slot: 'experiment-before', label: 'Unchanged' },
-              { run: after, slot: 'experiment', label: 'With the experiment' },
-            ].map(({ run: shown, slot, label }) => (
-              <div key={slot} className="experiment-column" data-testid={`${slot}-column`}>
-                <ReconstructionTile
-                  run={shown}
-                  imageId={image.id}
-                  modelName={modelName(shown?.key.modelUrl ?? null)}
-                  label={label}
-                  slot={slot}
-                  onCancel={slot === 'experiment' ? () => cancelRun('experiment') : undefined}
-                />
-                <LowLevelTile run={shown} imageId={image.id} slot={slot} />
-                <RankLine run={shown} slot={slot} />
-              </div>
+      <div className="experiment-body">
+        <div className="experiment-controls">
+          <div className="experiment-kinds" role="radiogroup" aria-label="Experiment">
+            <label>
+              <input type="radio" name="experiment" checked={kind === null} onChange={() => choose(null)} /> none
+            </label>
+            {KINDS.map(({ kind: k, label, term }) => (
+              <label key={k} title={unavailable[k] ? `${term} — ${unavailable[k]}` : term}>
+                <input
+                  type="radio"
+                  name="experiment"
+                  checked={kind === k}
+                  disabled={unavailable[k] !== undefined}
+                  onChange={() => choose(k)}
+                />{' '}
+                {label}
+              </label>
             ))}
           </div>
-          <RankChange before={before} after={after} />
-        </>
-      )}
+
+          {kind !== null && (
+            <div className="experiment-options">
+              <Options
+                kind={kind}
+                experiment={experiment}
+                onChange={run}
+                rois={rois}
+                repeats={repeats}
+                trial={trial}
+                others={others}
+                subjectId={subjectId ?? ''}
+                modelOf={(other) => modelName(modelsFor(catalog, other)[0]?.url ?? null)}
+              />
+            </div>
+          )}
+        </div>
+        {experiment && image && (
+          <div className="experiment-result">
+            <div className="experiment-tiles">
+              <SeenTile image={image} urlOf={urlOf} />
+              {[
+                { run: before, slot: 'experiment-before', label: 'Unchanged' },
+                { run: after, slot: 'experiment', label: 'Experiment' },
+              ].map(({ run: shown, slot, label }) => (
+                <div key={slot} className="experiment-column" data-testid={`${slot}-column`}>
+                  <ReconstructionTile
+                    run={shown}
+                    imageId={image.id}
+                    modelName={modelName(shown?.key.modelUrl ?? null)}
+                    label={label}
+                    slot={slot}
+                    onCancel={slot === 'experiment' ? () => cancelRun('experiment') : undefined}
+                  />
+                  <LowLevelTile run={shown} imageId={image.id} slot={slot} />
+                </div>
+              ))}
+            </div>
+            <RankChange before={before} after={after} />
+          </div>
+        )}
+      </div>
     </section>
   );
 }
@@ -235,10 +237,10 @@ function Options({ kind, experiment, onChange, rois, repeats, trial, others, sub
             ))}
           </fieldset>
           <p className="hint">
-            Every voxel that responds to the {side} half of the picture (its true receptive field is centred left or
-            right of the centre, where the person looked) is set to 0. This is possible only because the data are
-            simulated: the simulation knows each voxel’s receptive field. In a real scan it has to be estimated from a
-            separate mapping experiment. Ventral voxels, which have none here, stay on.
+            Every voxel that sees the {side} half of the picture (its true receptive field is centred there) is set to
+            0, its average response: that half then looks like an average picture. This is possible only because the
+            data are simulated and the simulation knows each voxel’s receptive field; in a real scan it has to be
+            estimated from a separate mapping experiment. Ventral voxels, which have none here, stay on.
           </p>
         </>
       );
@@ -330,7 +332,10 @@ function RankChange({ before, after }: { before: RunState | undefined; after: Ru
   const from = before?.resemblance;
   const to = after?.resemblance;
   if (!from || !to) {
-    return <p className="rank-change pending">{'\u00a0'}</p>;
+    const ranking = before?.status === 'done' || after?.status === 'done';
+    return (
+      <p className="rank-change pending">{ranking ? 'Ranking the seen image among the test images…' : '\u00a0'}</p>
+    );
   }
   const chance = Math.floor((to.of + 1) / 2);
   const change = to.rank - from.rank;
@@ -340,6 +345,7 @@ function RankChange({ before, after }: { before: RunState | undefined; after: Ru
     <p
       className="rank-change"
       data-testid="experiment-rank-change"
+      data-experiment={after.key.experiment ? formatExperiment(after.key.experiment) : ''}
       data-before={from.rank}
       data-after={to.rank}
       data-of={to.of}
