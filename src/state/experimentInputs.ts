@@ -14,7 +14,7 @@ import { loadEncoding, loadSubjectBrain, type EncodingTable, type SubjectBrain }
 import { AsyncMemo } from '../data/asyncMemo';
 import type { BundleSource } from '../data/bundleSource';
 import type { DatasetJson, SubjectJson } from '../data/datasetSchema';
-import { formatAffine, sameGrid } from '../data/nifti';
+import { offGrid } from '../data/nifti';
 import type { TrialVoxels } from '../data/trialVoxels';
 import type { RunKey } from './pipelineStore';
 
@@ -86,11 +86,10 @@ export async function runVoxels(key: RunKey, trials: TrialVoxels, inputs: Experi
       return shuffleVoxels(voxels, experimentSeed(key.seed));
     case 'subject': {
       const [own, other] = await Promise.all([inputs.brain(key.subject), inputs.brain(experiment.other)]);
-      if (!sameGrid(own.roi.volume, other.roi.volume)) {
+      const problem = offGrid(other.roi.volume, own.roi.volume, own.roi.path);
+      if (problem) {
         throw new Error(
-          `${key.subject}'s and ${experiment.other}'s volumes are not on one grid ` +
-            `(affine ${formatAffine(own.roi.volume.affine)} vs ${formatAffine(other.roi.volume.affine)}), ` +
-            `so ${key.subject}'s voxels cannot be placed onto ${experiment.other}'s`,
+          `${other.roi.path}: ${problem}, so ${key.subject}'s voxels cannot be placed onto ${experiment.other}'s`,
         );
       }
       return voxelsByPosition(voxels, own.mask, other.mask).voxels;
