@@ -23,8 +23,21 @@ export const TERMS: [term: string, meaning: string][] = [
     'A named area of the visual cortex: V1, V2 and V3+ see where things are, ventral areas see what they are.',
   ],
   [
-    'Silenced ROI (ablation)',
-    'A region whose voxels are set to 0 before decoding, to see what the picture loses without it.',
+    'ROI ablation (switching off brain regions)',
+    'A region whose voxels are set to 0, their average response, before decoding, to see what the picture loses without it.',
+  ],
+  [
+    'Receptive field (pRF)',
+    "The patch of what the eye sees that a voxel responds to. The simulation knows each voxel's true one, so the experiments can switch off one half of the visual field.",
+  ],
+  ['z units', "The betas are z-scored per voxel: 1 is as large as a voxel's own spread of responses across images."],
+  [
+    'Shuffled voxels (permutation control)',
+    "The same values in a random order: a model that really reads the brain falls to chance, one that doesn't would not notice.",
+  ],
+  [
+    'Adapter',
+    "MindEye2's first layer, one per person: it maps that person's voxels (a different number in every brain) into a space all people share.",
   ],
   ['Low-level image', "The model's blurry first guess of the layout and colours; the decoder starts from it."],
   [
