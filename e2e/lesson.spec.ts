@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
 
 // Lesson mode as a learner meets it: every step's link opens that step with its state (image, trial,
-// models, silenced regions), the answer stays hidden until a prediction is made and revealed, and
+// models, the experiment beside the result), the answer stays hidden until a prediction is made and revealed, and
 // next/previous move between steps. Screenshots go to docs/screenshots/.
 const SHOTS = new URL('../docs/screenshots/', import.meta.url);
 mkdirSync(SHOTS, { recursive: true });
@@ -31,10 +31,13 @@ async function predictAndReveal(page: Page, choice: string) {
 async function expectPair(page: Page, before: string, after: string) {
   const reveal = page.getByTestId('lesson-reveal');
   for (const label of [before, after]) await expect(reveal.locator('figcaption', { hasText: label })).toBeVisible();
-  const pictures = [reveal.getByTestId('lesson-before-reconstruction'), reveal.getByTestId('main-reconstruction')];
+  const pictures = [
+    reveal.getByTestId('lesson-before-reconstruction'),
+    reveal.getByTestId('lesson-after-reconstruction'),
+  ];
   for (const picture of pictures) await expect(picture).toBeVisible({ timeout: 120_000 });
   await expect(reveal.getByTestId('lesson-before-resemblance')).toBeVisible({ timeout: 60_000 });
-  await expect(reveal.getByTestId('main-resemblance')).toBeVisible({ timeout: 60_000 });
+  await expect(reveal.getByTestId('lesson-after-resemblance')).toBeVisible({ timeout: 60_000 });
   const [a, b] = await Promise.all(pictures.map((p) => p.getAttribute('src')));
   expect(a, 'before and after are different reconstructions').not.toBe(b);
 }
@@ -99,7 +102,7 @@ test('one trial against the mean of its repeats, four brains, shared against sin
   test.setTimeout(400_000);
   await page.goto('./?engine=wasm&lesson=5');
   await expect(page.getByRole('heading', { name: /^Step 5 of 7: One showing, or the mean of three/ })).toBeVisible();
-  await expect.poll(() => params(page).get('trial')).toBe('1');
+  await expect.poll(() => params(page).get('experiment')).toBe('repeats:1');
   await predictAndReveal(page, 'Worse');
   await expectPair(page, 'Mean of the 3 trials', 'Trial 1 alone');
 

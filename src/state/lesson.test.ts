@@ -23,7 +23,7 @@ describe('the lesson steps', () => {
       expect(lessonStep(i + 1)).toBe(step);
     });
     expect(lessonLink(3)).toBe(
-      `?model=models%2Fmini-subj01-finetuned%2F&subject=subj01&image=${LESSON_IMAGE}&lesson=3`,
+      `?model=models%2Fmini-subj01-finetuned%2F&subject=subj01&image=${LESSON_IMAGE}&experiment=rois:1,2,3&lesson=3`,
     );
     expect(lessonStep(0)).toBeNull();
     expect(lessonStep(LESSON_STEPS.length + 1)).toBeNull();
@@ -40,12 +40,13 @@ describe('the lesson steps', () => {
       'shared',
     ]);
     const [, , early, ventral, repeats, , shared] = LESSON_STEPS;
-    expect(early).toMatchObject({ silenced: EARLY_VISUAL, before: { silenced: [] } });
-    expect(ventral).toMatchObject({ silenced: VENTRAL, before: { silenced: [] } });
-    expect(repeats).toMatchObject({ selection: { trial: 0 }, before: { trial: 'average' } });
+    expect(early!.selection.experiment).toEqual({ kind: 'rois', silenced: EARLY_VISUAL });
+    expect(ventral!.selection.experiment).toEqual({ kind: 'rois', silenced: VENTRAL });
+    expect(repeats!.selection).toMatchObject({ trial: 'average', experiment: { kind: 'repeats', count: 1 } });
     expect(shared!.selection).toMatchObject({ model: DEMO_MODELS[0], compare: DEMO_MODELS[1] });
-    // Every other step compares nothing and silences nothing: moving on undoes an ablation.
-    for (const step of LESSON_STEPS.filter((s) => s.view !== 'ablation')) expect(step.silenced).toEqual([]);
+    // Every other step runs no experiment: moving on undoes an ablation.
+    for (const step of LESSON_STEPS.filter((s) => s.view !== 'ablation' && s.view !== 'repeats'))
+      expect(step.selection.experiment).toBeNull();
   });
 
   it("keeps the page's dataset, engine and seed in a step's state, and leaves presentation mode", () => {
@@ -62,7 +63,8 @@ describe('the lesson steps', () => {
       engine: 'wasm',
       seed: 4,
       image: LESSON_IMAGE,
-      trial: 0,
+      trial: 'average',
+      experiment: { kind: 'repeats', count: 1 },
       present: null,
       lesson: 5,
     });

@@ -1,5 +1,5 @@
 // Lesson mode (`?lesson=<step>`): a few steps through what the demo can teach, each one a state of
-// the app (subject, model, image, trial, silenced regions) so that every step has its own link. Pure:
+// the app (subject, model, image, trial, the experiment beside the result) so that every step has its own link. Pure:
 // the steps' states, their URLs, and the V1 voxel whose receptive field a step shows. The words are
 // the UI's (ui/Lesson.tsx).
 import { DEMO_MODELS } from '../demo';
@@ -10,11 +10,11 @@ export type LessonView = 'result' | 'receptive-field' | 'ablation' | 'repeats' |
 
 export interface LessonStep {
   view: LessonView;
-  selection: Pick<UrlState, 'subject' | 'model' | 'compare' | 'image' | 'trial'>;
-  /** ROI labels silenced before decoding (the demo's labels: 1 V1, 2 V2, 3 V3+, 4 ventral). */
-  silenced: number[];
-  /** The run shown beside the step's own, as a change of it: the "before" of a before/after. */
-  before: { silenced?: number[]; trial?: 'average' | number } | null;
+  /**
+   * The step's selection; its experiment (src/brain/experiments.ts) is the "after" of a before/after
+   * shown beside the unchanged run (ROI labels of the demo: 1 V1, 2 V2, 3 V3+, 4 ventral).
+   */
+  selection: Pick<UrlState, 'subject' | 'model' | 'compare' | 'image' | 'trial' | 'experiment'>;
 }
 
 /**
@@ -33,6 +33,7 @@ const base: LessonStep['selection'] = {
   compare: null,
   image: LESSON_IMAGE,
   trial: 'average',
+  experiment: null,
 };
 
 export const EARLY_VISUAL = [1, 2, 3];
@@ -40,13 +41,14 @@ export const VENTRAL = [4];
 
 /** The steps, in order; the URL counts them from 1. */
 export const LESSON_STEPS: readonly LessonStep[] = [
-  { view: 'result', selection: base, silenced: [], before: null },
-  { view: 'receptive-field', selection: base, silenced: [], before: null },
-  { view: 'ablation', selection: base, silenced: EARLY_VISUAL, before: { silenced: [] } },
-  { view: 'ablation', selection: base, silenced: VENTRAL, before: { silenced: [] } },
-  { view: 'repeats', selection: { ...base, trial: 0 }, silenced: [], before: { trial: 'average' } },
-  { view: 'subjects', selection: base, silenced: [], before: null },
-  { view: 'shared', selection: { ...base, compare: SINGLE }, silenced: [], before: null },
+  { view: 'result', selection: base },
+  { view: 'receptive-field', selection: base },
+  { view: 'ablation', selection: { ...base, experiment: { kind: 'rois', silenced: EARLY_VISUAL } } },
+  { view: 'ablation', selection: { ...base, experiment: { kind: 'rois', silenced: VENTRAL } } },
+  // Trial 1 alone (the first repeat) beside the mean of the repeats.
+  { view: 'repeats', selection: { ...base, experiment: { kind: 'repeats', count: 1 } } },
+  { view: 'subjects', selection: base },
+  { view: 'shared', selection: { ...base, compare: SINGLE } },
 ];
 
 /** The step a `lesson=` number names (from 1), or null past the last. */
@@ -56,8 +58,7 @@ export function lessonStep(number: number): LessonStep | null {
 
 /**
  * The URL state of a step: its selection, the step's number, and the rest of `current` (the dataset,
- * engine, seed and sampler stay as they are). Silenced regions are not URL state: the step's number
- * sets them.
+ * engine, seed and sampler stay as they are).
  */
 export function lessonUrlState(number: number, current: UrlState = DEFAULT_URL_STATE): UrlState {
   const step = lessonStep(number);

@@ -8,7 +8,7 @@ import type { ImageJson } from '../data/datasetSchema';
 import { subjectsWithTestData } from '../data/testSet';
 import { resolveUrl } from '../state/bundleKeys';
 import type { LoadedDataset } from '../state/datasetStore';
-import { useActions, usePipeline, useSelection, useSettings } from '../state/hooks';
+import { useActions, usePipeline, useSelection } from '../state/hooks';
 import {
   LESSON_STEPS,
   lessonLink,
@@ -17,8 +17,8 @@ import {
   offCentreV1Voxels,
   type LessonStep,
 } from '../state/lesson';
-import { sameRun, type RunState } from '../state/pipelineStore';
-import { imageIndexOf, modelsFor, runKeys } from '../state/selectionRules';
+import type { RunState } from '../state/pipelineStore';
+import { imageIndexOf, modelsFor } from '../state/selectionRules';
 import { serializeUrlState } from '../state/urlState';
 import { PrfFigure } from './BrainVoxelInfo';
 import { CompareSubjects } from './CompareSubjects';
@@ -28,9 +28,6 @@ import { SideBySide } from './SideBySide';
 import { SimulatedBadge } from './SimulatedChip';
 import { useLoad } from './useLoad';
 import './lesson.css';
-
-/** The slot of a step's "before" run (all regions on, or the mean of the repeats). */
-const BEFORE_SLOT = 'lesson:before';
 
 interface Words {
   title: string;
@@ -185,13 +182,11 @@ const WORDS: readonly Words[] = [
 /** Applies a step's state when it opens (the URL's number names it); rendered while the dataset loads too. */
 export function LessonState() {
   const number = useSelection((s) => s.lesson);
-  const { select, changeSettings } = useActions();
+  const { select } = useActions();
   useEffect(() => {
     const step = number === null ? null : lessonStep(number);
-    if (!step) return;
-    select(step.selection);
-    changeSettings({ silenced: step.silenced });
-  }, [number, select, changeSettings]);
+    if (step) select(step.selection);
+  }, [number, select]);
   return null;
 }
 
@@ -266,7 +261,6 @@ export function Lesson({ loaded }: { loaded: LoadedDataset }) {
 function StepBody({ step, words, loaded }: { step: LessonStep; words: Words; loaded: LoadedDataset }) {
   const [guess, setGuess] = useState<number | null>(null);
   const [revealed, setRevealed] = useState(false);
-  const before = useBeforeRun(step, loaded);
   return (
     <>
       <p className="lesson-intro">{words.intro}</p>
@@ -299,37 +293,12 @@ function StepBody({ step, words, loaded }: { step: LessonStep; words: Words; loa
           <p>
             You predicted: <strong>{words.choices[guess!]}</strong>.
           </p>
-          <Material step={step} loaded={loaded} before={before} />
+          <Material step={step} loaded={loaded} />
           <p className="lesson-explanation">{words.explanation}</p>
         </div>
       )}
     </>
   );
-}
-
-/**
- * The step's "before" run (its own run changed back: all regions on, the mean of the repeats),
- * started when the step opens, in a slot of its own.
- */
-function useBeforeRun(step: LessonStep, loaded: LoadedDataset): RunState | undefined {
-  const { reconstruct } = useActions();
-  const selection = useSelection((s) => s);
-  const settings = useSettings((s) => s);
-  const catalog = usePipeline((s) => s.catalog);
-  const run = usePipeline((s) => s.runs[BEFORE_SLOT]);
-  const main = runKeys(selection, settings, loaded.dataset, catalog, resolveUrl).main;
-  const key =
-    main && step.before && main.silenced.join() === step.silenced.join() && main.trial === step.selection.trial
-      ? { ...main, silenced: step.before.silenced ?? main.silenced, trial: step.before.trial ?? main.trial }
-      : null;
-  const text = key ? JSON.stringify(key) : '';
-  const current = key && run && sameRun(run.key, key) ? run : undefined;
-  const started = current !== undefined;
-  useEffect(() => {
-    if (!text || started) return;
-    void reconstruct(BEFORE_SLOT, JSON.parse(text), loaded);
-  }, [text, started, reconstruct, loaded]);
-  return current;
 }
 
 function SeenPicture({ loaded }: { loaded: LoadedDataset }) {
@@ -348,8 +317,10 @@ function useShownImage(loaded: LoadedDataset): ImageJson | undefined {
 
 const SILENCED_NAMES: Record<string, string> = { '1,2,3': 'V1, V2, V3+ off', '4': 'ventral off' };
 
-function Material({ step, loaded, before }: { step: LessonStep; loaded: LoadedDataset; before?: RunState }) {
+/** What a step reveals; a before/after is the unchanged run beside the step's experiment (the controller runs both). */
+function Material({ step, loaded }: { step: LessonStep; loaded: LoadedDataset }) {
   const main = usePipeline((s) => s.runs.main);
+  const changed = usePipeline((s) => s.runs.experiment);
   const catalog = usePipeline((s) => s.catalog);
   const runs = usePipeline((s) => s.runs);
   const selection = useSelection((s) => s);
@@ -361,6 +332,8 @@ function Material({ step, loaded, before }: { step: LessonStep; loaded: LoadedDa
     return entry?.status === 'ready' ? entry.json.name : (url ?? '');
   };
   if (!image) return <SkeletonTile label="Seen" hint="The picture the person looked at" />;
+  const experiment = step.selection.experiment;
+  const silenced = experiment?.kind === 'rois' ? experiment.silenced : [];
   const seen = <SeenTile image={image} urlOf={urlOf} />;
   const pair = (left: { run?: RunState; label: string; slot: string }, right: typeof left) => (
     <div className="lesson-tiles">
@@ -389,13 +362,13 @@ function Material({ step, loaded, before }: { step: LessonStep; loaded: LoadedDa
       return <ReceptiveField loaded={loaded} image={image} />;
     case 'ablation':
       return pair(
-        { run: before, label: 'All regions on', slot: 'lesson-before' },
-        { run: main, label: SILENCED_NAMES[step.silenced.join()] ?? 'Regions off', slot: 'main' },
+        { run: main, label: 'All regions on', slot: 'lesson-before' },
+        { run: changed, label: SILENCED_NAMES[silenced.join()] ?? 'Regions off', slot: 'lesson-after' },
       );
     case 'repeats':
       return pair(
-        { run: main, label: 'Trial 1 alone', slot: 'main' },
-        { run: before, label: 'Mean of the 3 trials', slot: 'lesson-before' },
+        { run: changed, label: 'Trial 1 alone', slot: 'lesson-after' },
+        { run: main, label: 'Mean of the 3 trials', slot: 'lesson-before' },
       );
     case 'subjects':
       return (

@@ -61,7 +61,6 @@ function Playlist({ loaded }: { loaded: LoadedDataset }) {
   const selection = useSelection((s) => s);
   const catalog = usePipeline((s) => s.catalog);
   const runs = usePipeline((s) => s.runs);
-  const silenced = useSettings((s) => s.silenced);
   const samples = useSettings((s) => s.samples);
   const subject = selection.subject;
   const { items, skipped } = useMemo(
@@ -72,7 +71,7 @@ function Playlist({ loaded }: { loaded: LoadedDataset }) {
   const item = items[position];
 
   // Each item decoded as the selection's model would decode it, in a slot of its own.
-  const base = runKeys(selection, { silenced, samples }, dataset, catalog, resolveUrl).main;
+  const base = runKeys(selection, { samples }, dataset, catalog, resolveUrl).main;
   const keys = useMemo(
     () => (base ? items.map((it): RunKey => ({ ...base, imageIndex: it.imageIndex, trial: it.trial })) : []),
     // The base key's fields, not its identity: runKeys makes a new object on every render.
