@@ -58,6 +58,7 @@ class Meta:
     description: str
     license: str
     attribution: list[dict[str, str]]
+    synthetic: bool = False  # True only for generated bundles (models.convert.scale)
 
 
 def image_id(index: int) -> str:
@@ -161,7 +162,7 @@ def convert(
         id=meta.id,
         name=meta.name,
         description=meta.description,
-        synthetic=False,
+        synthetic=meta.synthetic,
         license=meta.license,
         attribution=meta.attribution,
         voxel_size=voxel_size,
@@ -235,10 +236,20 @@ def write_subject(
         repeat_numbers(images),
         [splits[i] for i in plan.images.tolist()],
     )
+    if plan.behaviour:
+        trials["behaviour"] = behaviour_columns(plan.behaviour)
     write_json(folder / "trials.json", trials)
     entry = subject_entry(plan.id, {MASK_LABEL: "nsdgeneral"}, [MASK_LABEL], "c", plan.voxel_count)
     entry.update(betas_entry(plan.id, options.dtype, "single-trial", plan.zscored))
     return entry
+
+
+def behaviour_columns(columns: dict[str, np.ndarray]) -> dict[str, list]:
+    """trials.json's `behaviour`: each column a number per row, null where the source has none."""
+    return {
+        name: [None if np.isnan(v) else (int(v) if float(v).is_integer() else float(v)) for v in values]
+        for name, values in columns.items()
+    }
 
 
 def write_images(

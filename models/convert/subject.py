@@ -38,6 +38,8 @@ class SubjectPlan:
     volumes: Callable[[], Volumes]
     read_session: Callable[[int], np.ndarray]  # session -> [its rows, voxel_count] float32
     inputs: list[str] = field(default_factory=list)
+    # per-trial behaviour where the source has it: column name -> [rows] float, NaN = missing
+    behaviour: dict[str, np.ndarray] = field(default_factory=dict)
 
     def session_rows(self) -> list[tuple[int, int, int]]:
         """(session, first row, end row) of each session that has rows."""

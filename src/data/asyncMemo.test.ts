@@ -36,4 +36,18 @@ describe('AsyncMemo', () => {
     expect(memo.get('other\nb', () => Promise.resolve(3))).toBe(b);
     expect(await memo.get('model\na', () => Promise.resolve(4))).toBe(4);
   });
+
+  it('with a capacity, keeps the keys used last: the least recently used is made again', async () => {
+    const memo = new AsyncMemo<number, number>(2);
+    let made = 0;
+    const make = () => Promise.resolve(++made);
+    await memo.get(1, make); // made 1
+    await memo.get(2, make); // made 2
+    await memo.get(1, make); // a hit: 1 is now the most recently used
+    await memo.get(3, make); // made 3; 2 is forgotten
+    expect(memo.size).toBe(2);
+    expect(await memo.get(1, make)).toBe(1);
+    expect(await memo.get(2, make)).toBe(4);
+    expect(() => new AsyncMemo(0)).toThrow(RangeError);
+  });
 });

@@ -188,6 +188,8 @@ export const trialsSchema = z.strictObject({
   repeat: z.array(z.int()),
   split: z.array(splitSchema),
   averageOf: z.array(z.int().positive()).optional(),
+  /** Per-trial behaviour where the source has it (run, rt, ...): a number per row, null = missing. */
+  behaviour: ownRecord(name, z.array(z.number().nullable())).optional(),
 });
 
 export type DatasetJson = z.infer<typeof datasetSchema>;

@@ -21,6 +21,13 @@ export const LIMITS = {
    */
   zarrChunkValues: 2 ** 24,
   /**
+   * Decoded values an open Zarr array keeps of the chunks it read last (at least one chunk, however
+   * large), so that stepping through neighbouring rows or a mean of repeats does not fetch a chunk
+   * again, while paging through a 30,000-trial subject keeps memory flat: 2²², 16 MiB as float32
+   * (27 chunks of 10 NSD rows).
+   */
+  zarrCachedValues: 2 ** 22,
+  /**
    * Values one sample of any tensor a model's dims declare may hold (voxels, shared, clip_tokens T·D,
    * retrieval, the latent C·h·w, the image 3·S·S): 2²², 16 MiB as float32 (MindEye2's 256×1664 tokens
    * and a 3×1024×1024 image fit). A run holds a few such tensors per sample and guidance batch, so

@@ -1,7 +1,7 @@
 // Opening a subject's betas: its dataset.json entry, a lazy row reader of its Zarr array and, where
 // it is needed, its trial table. The app's trial voxels, the evaluation's test set and the worker's
 // trial gallery all open them here, so a subject without betas fails the same way in each.
-import type { BundleSource } from './bundleSource';
+import { withSignal, type BundleSource } from './bundleSource';
 import { trialsSchema, type DatasetJson, type SubjectJson, type TrialsJson } from './datasetSchema';
 import { problemLines, readJsonFile, type Problem } from './validation';
 import { openRowReader, type RowReader } from './zarrArray';
@@ -29,12 +29,24 @@ export async function openBetasAndTrials(
   dataset: DatasetJson,
   subjectId: string,
 ): Promise<SubjectBetas & { trials: TrialsJson }> {
+  const trials = await readTrials(source, dataset, subjectId);
+  return { ...(await openBetas(source, dataset, subjectId)), trials };
+}
+
+/** The subject's trial table (trials.json), checked against its schema. */
+export async function readTrials(
+  source: BundleSource,
+  dataset: DatasetJson,
+  subjectId: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<TrialsJson> {
   const subject = subjectOf(dataset, subjectId);
   if (!subject.betas || !subject.trials) throw noBetas(dataset, subjectId);
   const problems: Problem[] = [];
-  const trials = await readJsonFile(source, subject.trials, `subject ${subjectId}`, trialsSchema, problems);
+  const read = options.signal ? withSignal(source, options.signal) : source;
+  const trials = await readJsonFile(read, subject.trials, `subject ${subjectId}`, trialsSchema, problems);
   if (!trials) throw new SubjectDataError(problemLines(problems).join('\n'));
-  return { ...(await openBetas(source, dataset, subjectId)), trials };
+  return trials;
 }
 
 function subjectOf(dataset: DatasetJson, subjectId: string): SubjectJson {

@@ -333,6 +333,17 @@ describe('trials', () => {
     ]);
   });
 
+  it('takes behavioural columns of a number (or null) per row, and reports one of another length', async () => {
+    await editTrials('subj01', (t) => (t.behaviour = { rt: [812, null, 640.5, 700, 1, 2] }));
+    await expectProblems([]);
+    await editTrials('subj01', (t) => (t.behaviour = { rt: [812, null, 640.5, 700, 1, 2], run: [1, 1, 2] }));
+    await expectProblems([
+      ['subjects/subj01/trials.json', /^behaviour\.run has 3 entries, but subjects\/subj01\/betas\.zarr has 6 rows/],
+    ]);
+    await editTrials('subj01', (t) => (t.behaviour = { rt: ['fast', 1, 2, 3, 4, 5] as unknown as number[] }));
+    await expectProblems([['subjects/subj01/trials.json', /behaviour\.rt\[0\]/]]);
+  });
+
   it('reports image indices out of range', async () => {
     await editTrials('subj01', (t) => (t.image[1] = 9));
     await expectProblems([['subjects/subj01/trials.json', /^image: 1 entries outside images\[0\.\.3\]: row 1 = 9/]]);

@@ -29,6 +29,7 @@ export function checkTrials(dataset: DatasetJson, check: TrialsCheck, problems: 
     ['split', trials.split],
   ];
   if (isAverage) columns.push(['averageOf', trials.averageOf]);
+  for (const [name, column] of Object.entries(trials.behaviour ?? {})) columns.push([`behaviour.${name}`, column]);
   for (const [name, column] of columns) {
     if (column === undefined) report(`${name} is required for repeat-average rows`);
     else if (column.length !== rows) report(`${name} has ${column.length} entries, but ${against} ${rows} rows`);

@@ -111,6 +111,59 @@ describe('rows as the app and the evaluation read them (issue 16, finding 8)', (
   });
 });
 
+describe('the decoded chunks a reader keeps (paging through a 30,000-trial subject, issue 14)', () => {
+  let fresh: TinyBundle;
+  beforeEach(async () => {
+    fresh = await TinyBundle.create();
+    // 40 rows in 20 chunks of 2 rows x 4 columns (8 values a chunk); row r holds r everywhere.
+    await fresh.writeZarr('x.zarr', {
+      shape: [40, 4],
+      chunkRows: 2,
+      dtype: 'int16',
+      compressor: 'zlib',
+      value: (r) => r,
+    });
+  });
+  afterEach(() => fresh.dispose());
+
+  function counting() {
+    const disk = new FsBundleSource(fresh.dir);
+    const fetched: string[] = [];
+    const source: BundleSource = {
+      name: disk.name,
+      url: (p) => disk.url(p),
+      read: (p, o) => (fetched.push(p), disk.read(p, o)),
+    };
+    return { source, fetched };
+  }
+
+  it('keeps the chunks read last within its bound, fetching an evicted one again', async () => {
+    const { source, fetched } = counting();
+    // 24 values: three chunks of 8.
+    const reader = await openRowReader(source, 'x.zarr', 1, { cachedValues: 24 });
+    for (let row = 0; row < 40; row++) expect((await reader.read(row))[0]).toBe(row);
+    expect(reader.cachedChunks).toBe(3);
+    expect(fetched.filter((p) => p !== 'x.zarr/.zarray')).toHaveLength(20); // every chunk once
+    fetched.length = 0;
+    await reader.read(39); // chunk 19, kept
+    await reader.read(35); // chunk 17, kept
+    expect(fetched).toEqual([]);
+    await reader.read(0); // chunk 0, long evicted
+    expect(fetched).toEqual(['x.zarr/0.0']);
+    expect(reader.cachedChunks).toBe(3);
+  });
+
+  it('keeps one chunk when a chunk alone is past the bound', async () => {
+    const { source, fetched } = counting();
+    const reader = await openRowReader(source, 'x.zarr', 1, { cachedValues: 1 });
+    await reader.read(4);
+    await reader.read(5); // same chunk: no fetch
+    await reader.read(6);
+    expect(reader.cachedChunks).toBe(1);
+    expect(fetched.filter((p) => p !== 'x.zarr/.zarray')).toEqual(['x.zarr/2.0', 'x.zarr/3.0']);
+  });
+});
+
 describe('what one read of a Zarr array may decode (issue 16, limits)', () => {
   let fresh: TinyBundle;
   beforeEach(async () => {

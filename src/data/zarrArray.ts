@@ -7,6 +7,7 @@ import * as zarr from 'zarrita';
 import { BundleReadError, errorText, type BundleSource } from './bundleSource';
 import { LIMITS, limitText } from './limits';
 import { inflateWithin } from './inflate';
+import { AsyncMemo } from './asyncMemo';
 
 /** Something wrong with a Zarr file (`.zarray` or a chunk); the message starts with its path. */
 export class ZarrFormatError extends Error {
@@ -249,6 +250,8 @@ export interface RowReader {
   chunkCount: number;
   /** The bundle path of chunk i, for messages. */
   chunkFile(chunk: number): string;
+  /** How many decoded chunks it keeps now (at most LIMITS.zarrCachedValues values' worth). */
+  readonly cachedChunks: number;
   /**
    * One row as float32, times `scale` (the stored value's unit, for int betas); a ZarrFormatError
    * when its chunk is short or the row holds a value that is not finite.
@@ -264,8 +267,16 @@ export function firstNonFinite(values: Float32Array, start = 0, end = values.len
   return -1;
 }
 
-/** Opens a 2-D numeric Zarr v2 array for reading rows; throws a BundleReadError or a ZarrFormatError. */
-export async function openRowReader(source: BundleSource, folder: string, scale = 1): Promise<RowReader> {
+/**
+ * Opens a 2-D numeric Zarr v2 array for reading rows; throws a BundleReadError or a ZarrFormatError.
+ * `cachedValues`: how many decoded values of recent chunks it keeps (LIMITS.zarrCachedValues).
+ */
+export async function openRowReader(
+  source: BundleSource,
+  folder: string,
+  scale = 1,
+  { cachedValues = LIMITS.zarrCachedValues }: { cachedValues?: number } = {},
+): Promise<RowReader> {
   const zarrayFile = `${folder}/.zarray`;
   const info = await readZarrayInfo(source, folder);
   const problems = formatProblems(info);
@@ -284,11 +295,12 @@ export async function openRowReader(source: BundleSource, folder: string, scale 
   const chunkRows = info.chunks[0]!;
   const chunkFile = (chunk: number) => `${folder}/${chunk}${info.separator}0`;
 
-  // The last chunk read, decoded: consecutive rows are usually in the same chunk.
-  let last: { chunk: number; values: Promise<Float32Array> } | null = null;
-  const readChunk = (chunk: number, options: { signal?: AbortSignal } = {}): Promise<Float32Array> => {
-    if (last?.chunk === chunk) return last.values;
-    const values = (async () => {
+  // The chunks read last, decoded, within LIMITS.zarrCachedValues: neighbouring rows and an image's
+  // repeats are usually in chunks read a moment ago.
+  const chunkValues = chunkRows * columns;
+  const cached = new AsyncMemo<number, Float32Array>(Math.max(1, Math.floor(cachedValues / chunkValues)));
+  const readChunk = (chunk: number, options: { signal?: AbortSignal } = {}): Promise<Float32Array> =>
+    cached.get(chunk, async () => {
       let data: ArrayLike<number>;
       try {
         data = (await array.getChunk([chunk, 0], { signal: options.signal })).data as ArrayLike<number>;
@@ -297,23 +309,17 @@ export async function openRowReader(source: BundleSource, folder: string, scale 
         const cause = error instanceof Error && error.cause !== undefined ? `: ${errorText(error.cause)}` : '';
         throw new ZarrFormatError(chunkFile(chunk), `could not be decoded (corrupt?): ${errorText(error)}${cause}`);
       }
-      if (data.length !== chunkRows * columns) {
+      if (data.length !== chunkValues) {
         throw new ZarrFormatError(
           chunkFile(chunk),
-          `holds ${data.length} values, but a chunk of [${chunkRows}, ${columns}] holds ${chunkRows * columns}`,
+          `holds ${data.length} values, but a chunk of [${chunkRows}, ${columns}] holds ${chunkValues}`,
         );
       }
       const count = Math.min(chunkRows, rows - chunk * chunkRows) * columns;
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = data[i]! * scale;
       return out;
-    })();
-    last = { chunk, values };
-    values.catch(() => {
-      if (last?.values === values) last = null;
     });
-    return values;
-  };
 
   return {
     shape: [rows, columns],
@@ -321,6 +327,9 @@ export async function openRowReader(source: BundleSource, folder: string, scale 
     chunkCount: Math.ceil(rows / chunkRows),
     chunkFile,
     readChunk,
+    get cachedChunks() {
+      return cached.size;
+    },
     async read(row, options = {}) {
       if (!Number.isInteger(row) || row < 0 || row >= rows) {
         throw new ZarrFormatError(zarrayFile, `row ${row} is outside the array's ${rows} rows`);

@@ -9,6 +9,7 @@ import type { ReconstructResult, WorkerMessage, WorkerRequest } from '../worker/
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
 import { TinyBundle } from '../../test/tinyBundle';
+import { TrialVoxels } from '../data/trialVoxels';
 import { createAppController, type AppController, type AppStores } from './appController';
 import { createDatasetStore, type LoadedDataset } from './datasetStore';
 import { createPipelineStore, type RunKey } from './pipelineStore';
@@ -154,6 +155,7 @@ function harness(
     holdLoads?: boolean;
     search?: string;
     dataset?: () => BundleSource;
+    model?: (key: string) => BundleSource;
   } = {},
 ) {
   const stores: AppStores = {
@@ -178,7 +180,7 @@ function harness(
     bundles: {
       register: () => undefined,
       dataset: options.dataset ?? (() => new FsBundleSource(bundle.dir)),
-      model: (key) => modelSource(key),
+      model: options.model ?? ((key) => modelSource(key)),
       isLocal: () => false,
       localRoot: () => null,
       filesOf: () => undefined,
@@ -251,6 +253,24 @@ describe('the app controller', () => {
       [1, expect.closeTo(0.1)],
       [3, expect.closeTo(0.3)],
     ]);
+  });
+
+  it('paints the chosen trial without a model: a bundle no listed model fits still shows its betas', async () => {
+    const misfit = { ...MODEL_JSON, subjects: { subj01: { ...MODEL_JSON.subjects.subj01!, voxelCount: 31 } } };
+    const bytes = new TextEncoder().encode(JSON.stringify(misfit));
+    const { stores, worker, start } = harness({
+      search: '?trial=2',
+      model: (name) => ({ name, url: (p) => `${name}${p}`, read: () => Promise.resolve(bytes) }),
+    });
+    start();
+    stores.dataset.setState({ status: 'ready', location: dataset.source.name, loaded: dataset, problems: [] });
+    await vi.waitFor(() => expect(stores.pipeline.getState().activity).not.toBeNull());
+    expect(stores.pipeline.getState().catalog[MODEL]).toMatchObject({ status: 'failed' });
+    expect(stores.selection.getState()).toMatchObject({ subject: 'subj01', model: null, image: 'img-002', trial: 1 });
+    const expected = await new TrialVoxels(dataset.source, dataset.dataset).voxels('subj01', 2, 1);
+    expect(stores.pipeline.getState().activity).toMatchObject({ key: { subject: 'subj01', imageIndex: 2, trial: 1 } });
+    expect(stores.pipeline.getState().activity!.voxels).toEqual(expected);
+    expect(worker().reconstructions()).toHaveLength(0);
   });
 
   it('cancels a run on request: it shows as cancelled, and the worker is told which request to stop', async () => {

@@ -4,6 +4,7 @@
 // selection settled (selectionRules.ts) and, on every pick, reconstructs what it points at: the
 // live preview, then retrieval and rank; it finds trials for an image and runs the evaluation.
 // It takes the worker as a factory of WorkerPorts, so the tests drive it over a MessageChannel.
+import { markTrialChosen, measureSinceChosen, TRIAL_TIMING } from '../brain/paintTiming';
 import { errorText, type BundleSource } from '../data/bundleSource';
 import { modelBundleFolders, type BundleOpener } from '../data/bundleOpener';
 import { localBundleName, type LocalFiles } from '../data/localFolderSource';
@@ -24,6 +25,7 @@ import {
   nextPace,
   sameRun,
   startedRun,
+  type ActivityKey,
   type EvaluationState,
   type Pace,
   type PipelineStore,
@@ -31,7 +33,7 @@ import {
   type RunState,
   type Slot,
 } from './pipelineStore';
-import { runKeys, sameSettled, settleSelection } from './selectionRules';
+import { activityKey, runKeys, sameSettled, settleSelection } from './selectionRules';
 import type { SelectionState, SelectionStore } from './selectionStore';
 import type { SettingsState, SettingsStore } from './settingsStore';
 
@@ -258,14 +260,23 @@ export function createAppController({
     return experimentVoxels(key, own.voxels, own.inputs);
   }
 
+  /** The selected trial's voxels as the brain view paints them: the trial, no experiment applied. */
+  function trialVoxels(dataset: LoadedDataset, key: ActivityKey): Promise<Float32Array> {
+    const reader = current?.dataset === dataset ? current.voxels : new TrialVoxels(dataset.source, dataset.dataset);
+    return reader.voxels(key.subject, key.imageIndex, key.trial);
+  }
+
   /** Reads the selected trial's voxels for the brain view; a read a newer pick overtook is dropped. */
-  function showActivity(key: RunKey | null, dataset: LoadedDataset): void {
+  function showActivity(key: ActivityKey | null, dataset: LoadedDataset): void {
     pipeline.setState({ activity: null });
     if (!key) return;
+    markTrialChosen();
     const text = JSON.stringify(key);
-    runVoxels(dataset, key).then(
+    trialVoxels(dataset, key).then(
       (voxels) => {
-        if (last.activity === text) pipeline.setState({ activity: { key, voxels } });
+        if (last.activity !== text) return;
+        measureSinceChosen(TRIAL_TIMING.read);
+        pipeline.setState({ activity: { key, voxels } });
       },
       // A trial that cannot be read shows no activity; its reconstruction says why.
       () => undefined,
@@ -633,14 +644,17 @@ export function createAppController({
     const main = keys.main ? JSON.stringify(keys.main) : '';
     const compare = keys.compare ? JSON.stringify(keys.compare) : '';
     const experiment = keys.experiment ? JSON.stringify(keys.experiment) : '';
-    if (main !== last.activity) showActivity(keys.main, loaded);
+    const shown = activityKey(chosen, loaded.dataset);
+    const activity = shown ? JSON.stringify(shown) : '';
+    const previous = last;
+    last = { ...last, activity };
+    if (activity !== previous.activity) showActivity(shown, loaded);
     if (!keys.experiment) clearRun('experiment');
     const { autoRun } = settings.getState();
-    const previous = last;
     // Turned off, nothing is remembered: turning it on again decodes the current pick.
     last = {
       keep: last.keep,
-      activity: main,
+      activity,
       main: autoRun ? main : '',
       compare: autoRun ? compare : '',
       experiment: autoRun ? experiment : '',

@@ -29,6 +29,9 @@ export interface RunKey {
   experiment?: Experiment;
 }
 
+/** What the brain view shows of a selection: a subject's trial (or mean of repeats), whatever the model. */
+export type ActivityKey = Pick<RunKey, 'subject' | 'imageIndex' | 'trial'>;
+
 export interface RunState {
   key: RunKey;
   /** cancelled: a newer run in the slot, or the person, stopped it */
@@ -91,7 +94,7 @@ export interface PipelineState {
   } | null;
   evaluation: EvaluationState | null;
   /** The voxel vector of the selected trial, which the brain view paints. */
-  activity: { key: RunKey; voxels: Float32Array } | null;
+  activity: { key: ActivityKey; voxels: Float32Array } | null;
   /** Files being downloaded (bytes so far, total when known); removed when complete. */
   downloads: Record<string, { loaded: number; total: number | null }>;
 }

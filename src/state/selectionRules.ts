@@ -5,7 +5,7 @@
 import type { Experiment } from '../brain/experiments';
 import type { DatasetJson } from '../data/datasetSchema';
 import type { ModelJson } from '../data/modelSchema';
-import type { CatalogEntry, RunKey } from './pipelineStore';
+import type { ActivityKey, CatalogEntry, RunKey } from './pipelineStore';
 import type { SelectionState } from './selectionStore';
 import type { SettingsState } from './settingsStore';
 
@@ -84,6 +84,16 @@ export interface RunKeys {
   compare: RunKey | null;
   /** The main run with the selection's experiment (same seed), to show beside it. */
   experiment: RunKey | null;
+}
+
+/**
+ * The trial the brain view paints: the selection's subject, image and trial, with or without a model
+ * (a converted NSD bundle has none that fits until one is trained for it).
+ */
+export function activityKey(selection: SelectionState, dataset: DatasetJson): ActivityKey | null {
+  const imageIndex = imageIndexOf(dataset, selection.image);
+  if (selection.subject === null || imageIndex < 0) return null;
+  return { subject: selection.subject, imageIndex, trial: selection.trial };
 }
 
 /** What the main, comparison and experiment slots decode now; null where a model is not chosen or not listed yet. */

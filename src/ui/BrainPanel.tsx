@@ -19,6 +19,7 @@ import {
   type RoiDisplay,
 } from '../brain/display';
 import { voxelAtWorld } from '../brain/grid';
+import { measureSinceChosen, timed, TRIAL_TIMING } from '../brain/paintTiming';
 import { loadEncoding, loadSubjectBrain, type SubjectBrain } from '../brain/subjectBrain';
 import { vectorToVolume } from '../brain/voxelMask';
 import { errorText, type BundleSource } from '../data/bundleSource';
@@ -95,9 +96,13 @@ export function BrainPanel({
         problem: `The activity has ${activity.length} values, but ${brain.subjectId} has ${voxels} mask voxels: it is not shown.`,
       };
     }
-    return { volume: vectorToVolume(activity, brain.mask), problem: null };
+    return { volume: timed(TRIAL_TIMING.paint, () => vectorToVolume(activity, brain.mask)), problem: null };
   }, [brain, activity]);
-  useEffect(() => viewer?.setActivity(painted.volume), [viewer, painted]);
+  useEffect(() => {
+    if (!viewer) return;
+    timed(TRIAL_TIMING.draw, () => viewer.setActivity(painted.volume));
+    if (painted.volume) measureSinceChosen(TRIAL_TIMING.shown);
+  }, [viewer, painted]);
   useEffect(() => viewer?.setActivityDisplay(display), [viewer, display]);
   useEffect(() => viewer?.setRoiDisplay(roiDisplay), [viewer, roiDisplay]);
   useEffect(() => viewer?.setView(view), [viewer, view]);

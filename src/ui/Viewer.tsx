@@ -14,6 +14,7 @@ import { MetricsPanel } from './MetricsPanel';
 import { SettingsPanel } from './SettingsPanel';
 import { SideBySide } from './SideBySide';
 import { Stage } from './Stage';
+import { TrialBrowser } from './TrialBrowser';
 import { TrialMatches } from './TrialMatches';
 
 export function Viewer({ loaded }: { loaded: LoadedDataset }) {
@@ -147,6 +148,8 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
       />
 
       <Experiments dataset={dataset} urlOf={urlOf} modelName={modelName} />
+
+      <TrialBrowser loaded={loaded} />
 
       <SideBySide
         image={image}
