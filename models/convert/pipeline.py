@@ -247,7 +247,9 @@ def write_subject(
 def behaviour_columns(columns: dict[str, np.ndarray]) -> dict[str, list]:
     """trials.json's `behaviour`: each column a number per row, null where the source has none."""
     return {
-        name: [None if np.isnan(v) else (int(v) if float(v).is_integer() else float(v)) for v in values]
+        name: [
+            None if np.isnan(v) else (int(v) if float(v).is_integer() else float(v)) for v in values
+        ]
         for name, values in columns.items()
     }
 

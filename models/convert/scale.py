@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,10 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     settings = {"generator": "models.convert.scale", **vars(args)}
     settings["out"] = str(args.out)
-    timings = convert([plan], GeneratedStimuli(), args.out, meta, Options(), settings)  # type: ignore[arg-type]
-    rows = timings["trials"]
+    stimuli: Any = GeneratedStimuli()  # the Stimuli interface, without an HDF5 file
+    timings = convert([plan], stimuli, args.out, meta, Options(), settings)
+    rows, betas_s = timings["trials"], timings["betas_s"]
     print(
-        f"{rows:.0f} trials in {timings['betas_s']:.1f} s ({rows / timings['betas_s']:.0f} trials/s),"
+        f"{rows:.0f} trials in {betas_s:.1f} s ({rows / betas_s:.0f} trials/s),"
         f" {timings['images']:.0f} images in {timings['images_s']:.1f} s;"
         f" {time.monotonic() - start:.1f} s in all"
     )
