@@ -97,7 +97,9 @@ describe('npm run eval', () => {
       json.subjects.subj01!.voxelCount = 29;
     });
     const misfit = await runTool('--models', model.brainDir, '--dataset', dataset.dir);
-    expect(misfit.stderr).toContain('model.json: model subj01 expects 29 voxels, dataset subj01 has 30');
+    expect(misfit.stderr).toContain(
+      'model.json: model tiny-brain (trained on none) does not fit dataset tiny (Tiny test bundle): subj01 has V_s 29, voxel order "fortran" in the model, V_s 30, voxel order "fortran" in the dataset (V_s differs)',
+    );
     expect(misfit.code).toBe(1);
   });
 

@@ -42,9 +42,9 @@ describe('validateModelBundle', () => {
     });
     const { problems } = await validateModelBundle(fsModelBundleSource(tiny.brainDir), TINY_DATASET);
     expect(problems.map((p) => p.message)).toEqual([
-      'model subj01 expects 31 voxels, dataset subj01 has 30',
-      'model subj02 expects voxel order "fortran", dataset subj02 has "c"',
-      'model tiny-brain has subject subj09, which dataset tiny does not have (it has subj01, subj02, subj03)',
+      'model tiny-brain (trained on none) does not fit dataset tiny (Tiny test bundle): subj01 has V_s 31, voxel order "fortran" in the model, V_s 30, voxel order "fortran" in the dataset (V_s differs); its adapter reads the voxels it was trained on, so it needs one trained on this dataset\'s subj01',
+      'model tiny-brain (trained on none) does not fit dataset tiny (Tiny test bundle): subj02 has V_s 40, voxel order "fortran" in the model, V_s 40, voxel order "c" in the dataset (voxel order differs); its adapter reads the voxels it was trained on, so it needs one trained on this dataset\'s subj02',
+      'model tiny-brain (trained on none) has subject subj09, which dataset tiny (Tiny test bundle) does not have (the model has subj01, subj02, subj09; the dataset has subj01, subj02, subj03)',
     ]);
     expect(problems.every((p) => p.file === 'model.json')).toBe(true);
   });

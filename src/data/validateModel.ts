@@ -52,24 +52,35 @@ export async function validateModelBundle(source: BundleSource, dataset?: Datase
   }
 }
 
-/** The model's subjects must be the dataset's, voxel for voxel: same V_s, same order. */
+/**
+ * The model's subjects must be the dataset's, voxel for voxel: same V_s, same order. A model trained
+ * for another dataset (the mini models on the simulated subjects, against a converted NSD subject) is
+ * refused with both sides named: which model and what it was trained on, which dataset, and for each
+ * subject the V_s and voxel order each side has.
+ */
 export function fitToDataset(model: ModelJson, dataset: DatasetJson): Problem[] {
   const problems: Problem[] = [];
   const report = (message: string) => problems.push({ file: MODEL_FILE, message });
+  const modelSide = `model ${model.id} (trained on ${model.provenance.trainingData})`;
+  const datasetSide = `dataset ${dataset.id} (${dataset.name})`;
+  const ids = (list: string[]) => list.join(', ');
   for (const [id, expected] of Object.entries(model.subjects)) {
     const subject = dataset.subjects.find((s) => s.id === id);
     if (!subject) {
       report(
-        `model ${model.id} has subject ${id}, which dataset ${dataset.id} does not have (it has ${dataset.subjects.map((s) => s.id).join(', ')})`,
+        `${modelSide} has subject ${id}, which ${datasetSide} does not have (the model has ${ids(Object.keys(model.subjects))}; the dataset has ${ids(dataset.subjects.map((s) => s.id))})`,
       );
       continue;
     }
-    if (subject.voxelCount !== expected.voxelCount) {
-      report(`model ${id} expects ${expected.voxelCount} voxels, dataset ${id} has ${subject.voxelCount}`);
-    }
-    if (subject.voxelOrder !== expected.voxelOrder) {
-      report(`model ${id} expects voxel order "${expected.voxelOrder}", dataset ${id} has "${subject.voxelOrder}"`);
-    }
+    const differs = [
+      subject.voxelCount !== expected.voxelCount && 'V_s',
+      subject.voxelOrder !== expected.voxelOrder && 'voxel order',
+    ].filter((d): d is string => typeof d === 'string');
+    if (differs.length === 0) continue;
+    const side = (count: number, order: string) => `V_s ${count}, voxel order "${order}"`;
+    report(
+      `${modelSide} does not fit ${datasetSide}: ${id} has ${side(expected.voxelCount, expected.voxelOrder)} in the model, ${side(subject.voxelCount, subject.voxelOrder)} in the dataset (${differs.join(' and ')} differ${differs.length === 1 ? 's' : ''}); its adapter reads the voxels it was trained on, so it needs one trained on this dataset's ${id}`,
+    );
   }
   return problems;
 }
