@@ -28,6 +28,14 @@ export const LIMITS = {
    */
   zarrCachedValues: 2 ** 22,
   /**
+   * Betas values (rows × V_s over all subjects, as the first check counted them) up to which the app
+   * reads every chunk in the background once the dataset is shown: 2²⁶, about 2.5 times the demo
+   * bundle. A bigger bundle (an NSD subject is 30,000 × 15,724 = 472 M values, ~800 MB of chunks)
+   * would be downloaded whole to be checked, so its chunks are checked as they are read (each read
+   * refuses a short chunk or a non-finite row), and `npm run validate` reads them all.
+   */
+  backgroundCheckValues: 2 ** 26,
+  /**
    * Values one sample of any tensor a model's dims declare may hold (voxels, shared, clip_tokens T·D,
    * retrieval, the latent C·h·w, the image 3·S·S): 2²², 16 MiB as float32 (MindEye2's 256×1664 tokens
    * and a 3×1024×1024 image fit). A run holds a few such tensors per sample and guidance batch, so

@@ -3,7 +3,9 @@ import type { BundleSource } from '../data/bundleSource';
 import { FsBundleSource } from '../node/fsBundleSource';
 import { decodeImageWithSharp } from '../node/sharpImageDecoder';
 import { TinyBundle } from '../../test/tinyBundle';
-import { createDatasetStore, loadDataset, rejectLocation } from './datasetStore';
+import { LIMITS } from '../data/limits';
+import type { DatasetSummary } from '../data/validation';
+import { chunksChecked, createDatasetStore, loadDataset, rejectLocation } from './datasetStore';
 
 const options = { decodeImage: decodeImageWithSharp };
 let good: TinyBundle;
@@ -72,6 +74,46 @@ describe('the dataset store', () => {
       'subjects/subj01/encoding.zarr',
       'subjects/subj02/betas.zarr',
     ]);
+  });
+
+  it('reads every chunk in the background up to LIMITS.backgroundCheckValues, past it only as they are read', async () => {
+    const summary = (rows: number, voxelCount: number): DatasetSummary => ({
+      id: 'x',
+      name: 'x',
+      synthetic: true,
+      images: { train: 0, test: 0 },
+      imageSizes: [],
+      subjects: [
+        { id: 's', voxelCount, roiLabels: [], trials: { train: rows - 100, test: 100 }, betasRows: 'single-trial' },
+        { id: 'anatomy-only', voxelCount, roiLabels: [], trials: null, betasRows: null },
+      ],
+    });
+    expect(chunksChecked(summary(900, 15010))).toBe('every'); // the demo's subj01
+    expect(chunksChecked(summary(LIMITS.backgroundCheckValues / 4, 4))).toBe('every');
+    expect(chunksChecked(summary(LIMITS.backgroundCheckValues / 4 + 1, 4))).toBe('as-read');
+    expect(chunksChecked(summary(30000, 15724))).toBe('as-read'); // an NSD subject
+    // A bundle past the limit: its arrays' ends were checked before it was shown; the check reads no more chunks.
+    const store = createDatasetStore();
+    const files = new FsBundleSource(good.dir);
+    const read: string[] = [];
+    const source: BundleSource = {
+      ...files,
+      url: (p) => files.url(p),
+      read: (p, o) => (read.push(p), files.read(p, o)),
+    };
+    const limits = LIMITS as { backgroundCheckValues: number };
+    const before = limits.backgroundCheckValues;
+    limits.backgroundCheckValues = 1;
+    try {
+      await loadDataset(store, source, options);
+      read.length = 0;
+      await checked(store);
+    } finally {
+      limits.backgroundCheckValues = before;
+    }
+    expect(store.getState().check).toMatchObject({ chunks: 'as-read', problems: [] });
+    expect(read.filter((p) => p.includes('.zarr/'))).toEqual([]);
+    expect(read.filter((p) => p.startsWith('images/'))).toHaveLength(4);
   });
 
   it('reads nothing more of a bundle once another is shown', async () => {

@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BundleSource } from '../data/bundleSource';
 import type { DatasetJson } from '../data/datasetSchema';
 import { validateDatasetFirst, validateDatasetRest, type ValidateOptions } from '../data/validateDataset';
+import { LIMITS } from '../data/limits';
 import type { DatasetSummary, Problem } from '../data/validation';
 
 export interface LoadedDataset {
@@ -35,6 +36,20 @@ export interface BundleCheck {
   parts: Record<string, { done: number; total: number }>;
   /** What the check found; the dataset stays open (what the first part checked is sound). */
   problems: Problem[];
+  /**
+   * 'every' chunk of the arrays is read by the check, or, past LIMITS.backgroundCheckValues, each
+   * chunk is checked 'as-read' (its ends were checked before the dataset was shown).
+   */
+  chunks: 'every' | 'as-read';
+}
+
+/** Whether the background check reads every chunk of a bundle's arrays (see LIMITS.backgroundCheckValues). */
+export function chunksChecked(summary: DatasetSummary): BundleCheck['chunks'] {
+  const values = summary.subjects.reduce(
+    (sum, s) => sum + (s.trials ? (s.trials.train + s.trials.test) * s.voxelCount : 0),
+    0,
+  );
+  return values <= LIMITS.backgroundCheckValues ? 'every' : 'as-read';
 }
 
 export type DatasetStore = StoreApi<DatasetState>;
@@ -106,7 +121,7 @@ export async function loadDataset(
       status: 'ready',
       loaded,
       problems: [],
-      check: { location: source.name, status: 'waiting', parts: {}, problems: [] },
+      check: { location: source.name, status: 'waiting', parts: {}, problems: [], chunks: chunksChecked(summary) },
     });
     void restAfter().finally(() => checkRest(store, loaded, options));
   } else {
@@ -128,7 +143,7 @@ async function checkRest(store: DatasetStore, loaded: LoadedDataset, options: Va
   update(() => ({ status: 'checking' }));
   const { problems } = await validateDatasetRest(loaded.source, loaded.dataset, {
     ...options,
-    chunks: 'every',
+    chunks: chunksChecked(loaded.summary) === 'every' ? 'every' : 'ends',
     // A task of its own for each file (inflating a chunk, checking an image), so that hundreds of
     // them never hold the page's main thread for long; and no further file once another bundle is
     // shown (the rejection ends the check, whose result is then dropped).

@@ -11,6 +11,7 @@ import { Experiments } from './Experiments';
 import { Filmstrip } from './Filmstrip';
 import { Glossary } from './Glossary';
 import { MetricsPanel } from './MetricsPanel';
+import { ModelFit } from './ModelFit';
 import { SettingsPanel } from './SettingsPanel';
 import { SideBySide } from './SideBySide';
 import { Stage } from './Stage';
@@ -149,6 +150,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
 
       <Experiments dataset={dataset} urlOf={urlOf} modelName={modelName} />
 
+      <ModelFit dataset={dataset} subject={selection.subject} />
       <TrialBrowser loaded={loaded} />
 
       <SideBySide
