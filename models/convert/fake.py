@@ -179,6 +179,7 @@ def behav_row(image: int, subject: int, row: int, shared: bool) -> np.ndarray:
     session, trial = divmod(row, TRIALS_PER_SESSION)
     behav[0, [0, 1, 2, 3, 4, 5, 16]] = [image, subject, session + 1, trial // 63 + 1, trial, row,
                                         float(shared)]  # fmt: skip
+    behav[0, 9] = -1 if row % 7 == 0 else 500 + row % 700  # RT in ms; every 7th trial no response
     return behav
 
 

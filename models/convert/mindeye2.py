@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -19,6 +19,17 @@ from .subject import TRIALS_PER_SESSION, SubjectPlan, nsd_volumes, subject_numbe
 # columns of behav.npy
 IMAGE, SESSION, GLOBAL_TRIAL, SHARED1000 = 0, 2, 5, 16
 BEHAV_COLUMNS = 17
+# behav columns kept as trials.json behaviour (NSD responses.tsv names, lower case); -1 = missing
+BEHAVIOUR = {
+    "run": 3,
+    "trial": 4,
+    "time": 6,
+    "isold": 7,
+    "iscorrect": 8,
+    "rt": 9,
+    "changemind": 10,
+    "button": 15,
+}
 SHARD_FOLDERS = ("train", "test", "new_test")
 
 
@@ -27,6 +38,7 @@ class Trial:
     image: int  # 0-based 73k index
     shared: bool
     shard: str  # the shard and sample that described it first, for messages
+    behav: np.ndarray = field(compare=False, repr=False)  # the sample's behav row [17]
 
 
 def betas_file(folder: Path, subject: str) -> Path:
@@ -88,7 +100,7 @@ def collect_trials(shards: list[Path], rows: int) -> dict[int, Trial]:
             image = int(behav[IMAGE])
             if not 0 <= image < 73000:
                 raise ConvertError(shard, f"{key}: image index {image} outside 0..72999")
-            trial = Trial(image, bool(behav[SHARED1000] == 1), where)
+            trial = Trial(image, bool(behav[SHARED1000] == 1), where, behav)
             known = trials.get(row)
             if known is None:
                 trials[row] = trial
@@ -152,4 +164,12 @@ def mindeye2_subject(
         volumes=lambda: volumes,
         read_session=read_session,
         inputs=[str(path)],
+        behaviour=behaviour_columns([trials[r].behav for r in kept]),
     )
+
+
+def behaviour_columns(rows: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """The BEHAVIOUR columns of the kept trials' behav rows, -1 (missing) as NaN."""
+    behav = np.stack(rows).astype(np.float64)
+    behav[behav == -1] = np.nan
+    return {name: behav[:, column] for name, column in BEHAVIOUR.items()}

@@ -232,6 +232,11 @@ def test_mindeye2_rows_are_the_described_trials_values_kept(mindeye2_tree, minde
     assert ids == [f"nsd{images[r] + 1:05d}" for r in kept]
     assert trials["session"] == [r // 750 for r in kept]
     assert trials["split"] == ["test" if images[r] + 1 in shared else "train" for r in kept]
+    behaviour = trials["behaviour"]  # behav.npy's columns, -1 (missing) as null
+    assert behaviour["run"] == [r % 750 // 63 + 1 for r in kept]
+    assert behaviour["trial"] == [r % 750 for r in kept]
+    assert behaviour["rt"] == [None if r % 7 == 0 else 500 + r % 700 for r in kept]
+    assert set(behaviour["isold"]) == {None}
 
 
 def test_mindeye2_float16_coco_images_become_webp(mindeye2_bundle: Path):
@@ -437,3 +442,22 @@ def test_progress_gives_a_rate_and_an_estimate():
 def test_z_scoring_leaves_a_constant_voxel_at_zero():
     values = np.array([[1.0, 5.0], [3.0, 5.0]], np.float32)
     np.testing.assert_array_equal(zscore(values), [[-1.0, 0.0], [1.0, 0.0]])
+
+
+def test_the_scale_generator_writes_the_converters_bundle_with_its_planted_row_code(tmp_path: Path):
+    from models.convert import scale
+
+    out = tmp_path / "scale"
+    scale.main(["--out", str(out), "--sessions", "2", "--voxels", "60"])
+    dataset = load(out)
+    assert dataset["synthetic"] is True
+    subject = dataset["subjects"][0]
+    stored = zarr.open_array(str(out / subject["betas"]["path"]), mode="r")
+    assert stored.shape == (1500, 60) and stored.chunks == (10, 60) and stored.dtype == np.int16
+    rows = np.array([0, 749, 750, 1499])
+    values = stored.get_orthogonal_selection((rows, slice(0, 2))) * subject["betas"]["scale"]
+    np.testing.assert_array_equal(values, scale.planted_code(rows))
+    trials = json.loads((out / subject["trials"]).read_text())
+    assert trials["session"] == [0] * 750 + [1] * 750
+    assert {len(column) for column in trials["behaviour"].values()} == {1500}
+    assert trials["behaviour"]["isold"] == [int(r > 0) for r in trials["repeat"]]
