@@ -24,7 +24,7 @@ export interface StaticHost {
 
 /** Serves `folder` on 127.0.0.1 at a free port; paths outside it are 404. */
 export async function serveFolder(folder: string): Promise<StaticHost> {
-  const root = normalize(folder);
+  const root = normalize(folder).replace(/\/+$/, '');
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://host').pathname);
