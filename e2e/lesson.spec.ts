@@ -51,6 +51,7 @@ test('step 1 from its link, predicted and revealed, then the next steps by their
   ).toBeVisible();
   await expect.poll(() => params(page).get('image')).toBe('test-0010');
   await expect(page.getByText(/the person is simulated/)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Skip to the lesson' })).toHaveAttribute('href', '#lesson-title');
   // A technical word keeps its meaning one hover away.
   await expect(page.locator('.term', { hasText: 'voxels' })).toHaveAttribute('title', /^Voxel: A small cube of brain/);
   await predictAndReveal(page, 'The colours and rough layout');
@@ -68,6 +69,11 @@ test('step 1 from its link, predicted and revealed, then the next steps by their
   const prf = page.getByTestId('lesson-prf');
   await expect(prf.getByRole('img', { name: /^pRF centre/ })).toBeVisible({ timeout: 30_000 });
   const first = await prf.getByRole('img', { name: /^pRF centre/ }).getAttribute('aria-label');
+  const stimulus = prf.getByRole('img', { name: 'the stimulus of this trial' });
+  await expect
+    .poll(() => stimulus.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+    .toBe(true);
+  await prf.scrollIntoViewIfNeeded();
   await screenshot(page, 'lesson-2-1280x720');
   await prf.getByRole('button', { name: 'Show another V1 voxel' }).click();
   await expect(prf.getByRole('img', { name: /^pRF centre/ })).not.toHaveAttribute('aria-label', first!);

@@ -71,6 +71,7 @@ test('the default playlist: computed ahead with a "ready" sign, then clicked thr
   await page.keyboard.press('PageDown');
   await expect(position(page)).toHaveText('2 / 8');
   expect(imageParam(page)).toBe('test-0001');
+  await expectSlideShown(page);
   expect(new Set(seenSources).size).toBe(5);
   expect(seenSources.every((src) => src.startsWith('blob:'))).toBe(true);
 

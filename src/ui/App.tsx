@@ -23,8 +23,8 @@ export function App() {
 
   return (
     <>
-      <a className="skip-link" href="#stage">
-        Skip to the result
+      <a className="skip-link" href={inLesson ? '#lesson-title' : '#stage'}>
+        {inLesson ? 'Skip to the lesson' : 'Skip to the result'}
       </a>
       <header className="app-header">
         <h1>mindeye-web</h1>

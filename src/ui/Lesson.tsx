@@ -70,8 +70,8 @@ const WORDS: readonly Words[] = [
     title: 'What one voxel sees',
     intro: (
       <>
-        V1, the first visual area at the back of the head, gets its input from the eyes. Below is one V1 voxel of this
-        simulated brain.
+        V1, the first visual area at the back of the head, gets its input from the eyes. Take one voxel in V1 of this
+        simulated brain, while the person looks at the same picture as in step 1.
       </>
     ),
     question: 'Which part of the picture does this one voxel respond to?',
@@ -264,7 +264,6 @@ function StepBody({ step, words, loaded }: { step: LessonStep; words: Words; loa
   return (
     <>
       <p className="lesson-intro">{words.intro}</p>
-      {step.view === 'receptive-field' && <SeenPicture loaded={loaded} />}
       <fieldset className="lesson-predict">
         <legend>Predict first: {words.question}</legend>
         {words.choices.map((choice, i) => (
@@ -299,15 +298,6 @@ function StepBody({ step, words, loaded }: { step: LessonStep; words: Words; loa
       )}
     </>
   );
-}
-
-function SeenPicture({ loaded }: { loaded: LoadedDataset }) {
-  const image = useShownImage(loaded);
-  return image ? (
-    <div className="lesson-tiles lesson-tiles-one">
-      <SeenTile image={image} urlOf={(path) => loaded.source.url(path)} />
-    </div>
-  ) : null;
 }
 
 function useShownImage(loaded: LoadedDataset): ImageJson | undefined {

@@ -74,7 +74,8 @@ function Playlist({ loaded }: { loaded: LoadedDataset }) {
   const base = runKeys(selection, { samples }, dataset, catalog, resolveUrl).main;
   const keys = useMemo(
     () => (base ? items.map((it): RunKey => ({ ...base, imageIndex: it.imageIndex, trial: it.trial })) : []),
-    // The base key's fields, not its identity: runKeys makes a new object on every render.
+    // The base key's fields, not its identity (runKeys makes a new object on every render), and not
+    // its image and trial: those are the shown slide's, which the items' keys replace.
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [items, base && JSON.stringify({ ...base, imageIndex: 0, trial: 0 })],
   );
@@ -135,10 +136,18 @@ function Playlist({ loaded }: { loaded: LoadedDataset }) {
     return () => document.removeEventListener('keydown', onKey);
   }, [items.length]);
 
-  const done = keys.filter((key, i) => settled(runs[slotOf(i)], key));
-  const failed = keys.filter((key, i) => settled(runs[slotOf(i)], key) && runs[slotOf(i)]!.status === 'failed');
+  const done = keys.filter((key, i) => settled(runs[slotOf(i)], key)).length;
+  const failed = keys.filter((key, i) => settled(runs[slotOf(i)], key) && runs[slotOf(i)]!.status === 'failed').length;
   const picturesRead = items.filter((it) => pictures[dataset.images[it.imageIndex]!.file]).length;
-  const ready = keys.length > 0 && done.length === keys.length && picturesRead === items.length;
+  const allSettled = keys.length > 0 && done === keys.length && picturesRead === items.length;
+  const ready = allSettled && failed === 0;
+  const sign = ready
+    ? `Ready: all ${keys.length} computed, works offline`
+    : allSettled
+      ? `${done - failed} of ${keys.length} computed, ${failed} failed`
+      : keys.length === 0
+        ? 'Loading the model…'
+        : `Computing ahead: ${done} of ${keys.length}…`;
 
   const exit = serializeUrlState({ ...selection, present: null }) || '?';
   const image = item ? dataset.images[item.imageIndex] : undefined;
@@ -161,12 +170,7 @@ function Playlist({ loaded }: { loaded: LoadedDataset }) {
           data-ready={ready}
           role="status"
         >
-          {ready
-            ? `Ready: all ${keys.length} computed, works offline`
-            : keys.length === 0
-              ? 'Loading the model…'
-              : `Computing ahead: ${done.length} of ${keys.length}…`}
-          {failed.length > 0 && ` (${failed.length} failed)`}
+          {sign}
         </span>
         <span className="presentation-actions">
           <button type="button" onClick={enterFullscreen}>
@@ -326,6 +330,8 @@ function DenoisingTile({ run, imageId }: { run: RunState | undefined; imageId: s
             value={Math.min(at, last)}
             aria-label="Denoising step"
             aria-valuetext={frame ? `step ${frame.step} of ${run.steps}` : 'the result'}
+            // Taking hold of the scrubber stops the replay, even before its value changes.
+            onPointerDown={() => setPlaying(false)}
             onChange={(e) => {
               setPlaying(false);
               setAt(e.target.valueAsNumber);
