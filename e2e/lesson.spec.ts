@@ -88,6 +88,8 @@ test('the ablation steps: V1-V3+ off against all regions on, then the ventral ar
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto('./?engine=wasm&lesson=3');
   await expect(page.getByRole('heading', { name: /^Step 3 of 7: Switch off the early visual areas/ })).toBeVisible();
+  // Every technical word of the step has its glossary meaning.
+  for (const term of await page.locator('.term').all()) await expect(term).toHaveAttribute('title', /^[^:]+: \S/);
   await predictAndReveal(page, 'Where things are, and their colours');
   await expectPair(page, 'All regions on', 'V1, V2, V3+ off');
   await screenshot(page, 'lesson-1440x900');

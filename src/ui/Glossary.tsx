@@ -15,10 +15,6 @@ export const TERMS: [term: string, meaning: string][] = [
     'A small cube of brain, a few millimetres a side, whose activity the scanner measures; the model reads thousands of them.',
   ],
   [
-    'Receptive field (pRF)',
-    'The patch of what the eyes see that a voxel responds to; population receptive field, as it sums many neurons.',
-  ],
-  [
     'ROI (region of interest)',
     'A named area of the visual cortex: V1, V2 and V3+ see where things are, ventral areas see what they are.',
   ],

@@ -90,7 +90,7 @@ const WORDS: readonly Words[] = [
     intro: (
       <>
         Now {V1_V3} are switched off: their voxels are set to 0 before decoding (an{' '}
-        <Term name="Silenced">ablation</Term>), and the model decodes from the ventral area alone.
+        <Term name="ROI ablation">ablation</Term>), and the model decodes from the ventral area alone.
       </>
     ),
     question: 'What will the drawing lose?',
