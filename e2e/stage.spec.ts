@@ -102,12 +102,17 @@ test('the stage at 1440x900, and the way in by keyboard: a skip link, then the c
   await expect(page.getByRole('combobox', { name: 'Subject' })).toBeFocused();
 });
 
-/** Colourful pixels of the brain canvas, NiiVue's red crosshair left out: with no activity painted, the regions. */
-async function colourfulPixels(page: Page): Promise<number> {
+/** The brain canvas's pixels, RGB. */
+async function brainPixels(page: Page): Promise<Buffer> {
   const png = await page.getByTestId('brain-canvas').screenshot();
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return sharp(png).removeAlpha().raw().toBuffer();
+}
+
+/** Colourful pixels of the brain canvas, NiiVue's red crosshair left out: with no activity painted, filled regions. */
+async function colourfulPixels(page: Page): Promise<number> {
+  const data = await brainPixels(page);
   let count = 0;
-  for (let i = 0; i < info.width * info.height * 3; i += 3) {
+  for (let i = 0; i < data.length; i += 3) {
     const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
     const crosshair = r > 180 && g < 70 && b < 70;
     if (!crosshair && Math.max(r, g, b) - Math.min(r, g, b) > 40) count++;
@@ -115,21 +120,66 @@ async function colourfulPixels(page: Page): Promise<number> {
   return count;
 }
 
-test('"Show regions" off leaves no region colour on the slices, outlines included', async ({ page }) => {
+/** Pixels that differ between two pictures of the canvas (by more than antialiasing noise). */
+function changedPixels(a: Buffer, b: Buffer): number {
+  let count = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i += 3) {
+    if (Math.max(Math.abs(a[i]! - b[i]!), Math.abs(a[i + 1]! - b[i + 1]!), Math.abs(a[i + 2]! - b[i + 2]!)) > 30)
+      count++;
+  }
+  return count;
+}
+
+/** The canvas once two pictures of it in a row agree: NiiVue has drawn what it was last told. */
+async function settledBrain(page: Page): Promise<Buffer> {
+  let last = await brainPixels(page);
+  await expect
+    .poll(
+      async () => {
+        const next = await brainPixels(page);
+        const changed = changedPixels(last, next);
+        last = next;
+        return changed;
+      },
+      { timeout: 60_000, intervals: [500] },
+    )
+    .toBeLessThan(20);
+  return last;
+}
+
+test('"Show regions" off leaves no region on the slices, outlines included; the outlines are neutral grey', async ({
+  page,
+}) => {
   await openStage(page);
   const brain = page.getByRole('region', { name: /^Brain: / });
   await expect(page.getByTestId('brain-canvas')).toBeVisible({ timeout: 60_000 });
-  // No activity painted, so that what is colourful is a region.
+  // No activity painted, so that what the regions' switch changes is the regions alone.
   await brain.getByRole('slider', { name: 'Opacity' }).press('Home');
-  await expect.poll(() => colourfulPixels(page), { timeout: 60_000 }).toBeGreaterThan(200);
-  const shown = await colourfulPixels(page);
+  const outlined = await settledBrain(page);
 
   await brain.getByRole('checkbox', { name: 'Show regions' }).uncheck();
-  // A few hundred colourful pixels stay with the regions off (the crosshair's antialiased edges).
-  await expect.poll(() => colourfulPixels(page), { timeout: 10_000 }).toBeLessThan(shown / 4);
-
+  await expect
+    .poll(async () => changedPixels(outlined, await brainPixels(page)), { timeout: 10_000 })
+    .toBeGreaterThan(200);
+  const off = await brainPixels(page);
+  // The outlines are grey: with them, no more colourful pixels than without (the crosshair's edges).
+  const colourfulOff = await colourfulPixels(page);
   await brain.getByRole('checkbox', { name: 'Show regions' }).check();
-  await expect.poll(() => colourfulPixels(page), { timeout: 10_000 }).toBeGreaterThan(shown / 2);
+  await expect
+    .poll(async () => changedPixels(outlined, await brainPixels(page)), { timeout: 10_000 })
+    .toBeLessThan(100);
+  expect(await colourfulPixels(page), 'neutral outlines').toBeLessThan(colourfulOff + 100);
+
+  // Filled regions are in their legend colours; switched off, they go, and nothing of them stays.
+  await brain.getByRole('checkbox', { name: 'Outlines only' }).uncheck();
+  await expect.poll(() => colourfulPixels(page), { timeout: 10_000 }).toBeGreaterThan(colourfulOff + 200);
+  await brain.getByRole('checkbox', { name: 'Show regions' }).uncheck();
+  await expect.poll(async () => changedPixels(off, await brainPixels(page)), { timeout: 10_000 }).toBeLessThan(100);
+  await brain.getByRole('checkbox', { name: 'Show regions' }).check();
+  await brain.getByRole('checkbox', { name: 'Outlines only' }).check();
+  await expect
+    .poll(async () => changedPixels(outlined, await brainPixels(page)), { timeout: 10_000 })
+    .toBeLessThan(100);
 });
 
 test('on a phone (390x844): no sideways scroll, the three tiles side by side', async ({ page }) => {

@@ -2,7 +2,7 @@
 // things, what it drops and what it releases. The stand-in copies the NiiVue behaviours that matter:
 // its colormap setter recomputes cal_min/cal_max from the data, and volumes arrive asynchronously.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_ACTIVITY_DISPLAY, DEFAULT_ROI_DISPLAY, roiLegend, roiLut } from './display';
+import { DEFAULT_ACTIVITY_DISPLAY, DEFAULT_ROI_DISPLAY, outlineLut, roiLegend, roiLut } from './display';
 import type { SubjectBrain } from './subjectBrain';
 
 class FakeImage {
@@ -156,7 +156,8 @@ describe('BrainViewer', () => {
     await shown;
     const [anatomy, roi, activity] = nv.volumes;
     expect(nv.volumes.map((v) => v.name)).toEqual(['anatomy.nii.gz', 'roi.nii.gz', 'activity.nii']);
-    expect(roi!.colormapLabel).toBe(LUT);
+    // Outlines only (the default): every region's border in one neutral colour.
+    expect(roi!.colormapLabel).toEqual(outlineLut(LUT));
     expect(roi!.hdr.intent_code).toBe(1002); // NiiVue outlines only label volumes
     expect([anatomy!.colorbarVisible, roi!.colorbarVisible]).toEqual([false, false]);
     expect(activity!.img).toHaveLength(24);
@@ -179,6 +180,7 @@ describe('BrainViewer', () => {
     expect(painted(), 'regions off').toEqual({ inside: 0, borders: 0 });
     viewer.setRoiDisplay({ ...DEFAULT_ROI_DISPLAY, outline: false });
     expect(painted(), 'filled regions').toEqual({ inside: opacity, borders: 0 });
+    expect(roi.colormapLabel, 'filled regions in their legend colours').toBe(LUT);
   });
 
   it('applies an activity and its display set before the volumes arrived, calibrated after the colour map', async () => {

@@ -9,6 +9,7 @@ import {
   activityCalibration,
   DEFAULT_ACTIVITY_DISPLAY,
   DEFAULT_ROI_DISPLAY,
+  outlineLut,
   type ActivityDisplay,
   type BrainView,
   type LabelLut,
@@ -66,6 +67,8 @@ export class BrainViewer {
   private activity: Float32Array | null = null;
   private activityDisplay: ActivityDisplay = DEFAULT_ACTIVITY_DISPLAY;
   private roiDisplay: RoiDisplay = DEFAULT_ROI_DISPLAY;
+  /** The subject's label colours, filled and as outlines (one neutral colour). */
+  private labels: { regions: LabelLut; outlines: LabelLut } | null = null;
   private view: BrainView = 'multiplanar';
 
   /** Whether this browser can give a canvas a WebGL2 context (asked of a throwaway canvas). */
@@ -144,7 +147,7 @@ export class BrainViewer {
     this.removeVolumes();
 
     for (const image of [anatomy, roi]) image.colorbarVisible = false;
-    roi.setColormapLabel(lut);
+    this.labels = { regions: lut, outlines: outlineLut(lut) };
     roi.hdr!.intent_code = NIFTI_INTENT_LABEL;
     this.volumes = { anatomy, roi, activity };
     // Display settings first, drawn by the adds: each addVolume re-renders every layer, and each
@@ -220,6 +223,7 @@ export class BrainViewer {
     const roi = this.volumes?.roi;
     if (!roi || this.disposed) return;
     const { visible, outline, opacity } = this.roiDisplay;
+    if (this.labels) roi.setColormapLabel(outline ? this.labels.outlines : this.labels.regions);
     // NiiVue's label shader paints region borders at the outline's alpha whatever the volume's
     // opacity: hiding the regions takes both to 0, and "outlines only" leaves the inside unpainted.
     roi.opacity = visible && !outline ? opacity : 0;

@@ -5,6 +5,8 @@ import {
   colormapGradient,
   DEFAULT_ACTIVITY_DISPLAY,
   roiLegend,
+  outlineLut,
+  OUTLINE_RGB,
   roiLut,
 } from './display';
 
@@ -68,5 +70,13 @@ describe('roiLegend and roiLut', () => {
     expect(lut.A).toEqual([0, 255, 255, 255]);
     expect(lut.labels).toEqual(['', 'V1', 'V2', 'ventral']);
     expect([lut.R[3], lut.G[3], lut.B[3]]).toEqual(legend[2]!.rgb);
+  });
+
+  it('draws outlines in one neutral colour, label 0 still transparent', () => {
+    const outlines = outlineLut(roiLut(legend));
+    expect(outlines.I).toEqual([0, 1, 2, 4]);
+    expect(outlines.A).toEqual([0, 255, 255, 255]);
+    for (const i of [1, 2, 3]) expect([outlines.R[i], outlines.G[i], outlines.B[i]]).toEqual(OUTLINE_RGB);
+    expect(OUTLINE_RGB[0]).toBe(OUTLINE_RGB[2]); // grey: no hue to mistake for a colour map's
   });
 });

@@ -133,6 +133,18 @@ export interface LabelLut {
   labels: string[];
 }
 
+/**
+ * The colour of every region's outline: one neutral light grey, so that an outline is never taken
+ * for activity (the purple of V1 read as the blue of negative betas) and the colours stay the data's.
+ */
+export const OUTLINE_RGB: [number, number, number] = [225, 225, 225];
+
+/** The same label table with every region in the outline colour ("outlines only"). */
+export function outlineLut(lut: LabelLut): LabelLut {
+  const grey = (channel: number) => lut.I.map((value) => (value === 0 ? 0 : OUTLINE_RGB[channel]!));
+  return { ...lut, R: grey(0), G: grey(1), B: grey(2) };
+}
+
 export function roiLut(legend: readonly RoiLegendEntry[]): LabelLut {
   const entries = [{ value: 0, name: '', rgb: [0, 0, 0], alpha: 0 }, ...legend.map((e) => ({ ...e, alpha: 255 }))];
   return {

@@ -248,6 +248,9 @@ export function BrainPanel({
               />
               Outlines only
             </label>
+            {roiDisplay.visible && roiDisplay.outline && (
+              <p className="brain-muted">Outlines are drawn in grey; filled regions take these colours.</p>
+            )}
             <ul className="brain-legend" aria-label="ROI colours">
               {legend.map((entry) => (
                 <li key={entry.value}>
