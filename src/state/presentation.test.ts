@@ -5,12 +5,11 @@ import {
   computeAhead,
   DEFAULT_PLAYLIST_LENGTH,
   movedPosition,
-  parsePlaylist,
   playlistPosition,
   preloadOrder,
   resolvePlaylist,
-  serializePlaylist,
 } from './presentation';
+import { parsePlaylist, serializePlaylist } from './urlState';
 
 /** Twelve images: train-00, then test-01 … test-11; subj01 saw every test image 3 times but test-02 (never). */
 const dataset = {

@@ -1,36 +1,13 @@
 // Presentation mode (`?present`): a playlist of test trials shown full screen, one at a time, every
-// reconstruction computed ahead so that a talk never waits. Pure functions: the playlist as the URL
-// writes it, the default one, the order the reconstructions are computed in, the clicker's keys.
+// reconstruction computed ahead so that a talk never waits. Pure functions: the playlist resolved
+// against the dataset (urlState.ts reads and writes it), the default one, the order the
+// reconstructions are computed in, the clicker's keys.
 import type { DatasetJson } from '../data/datasetSchema';
 import { imageIndexOf, repeatsOf } from './selectionRules';
-
-/** One trial of the playlist: an image id of dataset.json, the mean of its repeats or one repeat (0-based). */
-export interface PlaylistEntry {
-  image: string;
-  trial: 'average' | number;
-}
+import { serializePlaylist, type PlaylistEntry } from './urlState';
 
 /** How many test images the default playlist shows: a talk's worth, computed ahead in about a minute. */
 export const DEFAULT_PLAYLIST_LENGTH = 8;
-
-/**
- * `present=test-0003,test-0010:2` -> the mean of test-0003's repeats, then trial 2 of test-0010
- * (trials count from 1, as in `trial=`). An empty value means the default playlist; an entry that
- * does not parse (`:0`, `:two`, an empty id) is dropped.
- */
-export function parsePlaylist(text: string): PlaylistEntry[] {
-  return text.split(',').flatMap((part): PlaylistEntry[] => {
-    const [image = '', trialText, ...rest] = part.trim().split(':');
-    if (!image || rest.length > 0) return [];
-    if (trialText === undefined) return [{ image, trial: 'average' }];
-    const trial = Number(trialText);
-    return Number.isInteger(trial) && trial >= 1 ? [{ image, trial: trial - 1 }] : [];
-  });
-}
-
-export function serializePlaylist(entries: readonly PlaylistEntry[]): string {
-  return entries.map(({ image, trial }) => (trial === 'average' ? image : `${image}:${trial + 1}`)).join(',');
-}
 
 /** A playlist entry the dataset can show: its image's index, and the repeats it has for the subject. */
 export interface PlaylistItem extends PlaylistEntry {

@@ -2,7 +2,6 @@
 // the trial, the brain view, the experiment. Pure parse/serialize; the store syncs it (selectionStore.ts).
 import { formatExperiment, parseExperiment, type Experiment } from '../brain/experiments';
 import { inRange, SAMPLER_BOUNDS, type Range } from '../inference/samplerLimits';
-import { parsePlaylist, serializePlaylist, type PlaylistEntry } from './presentation';
 
 export type BrainViewName = 'multiplanar' | 'axial' | 'coronal' | 'sagittal' | 'render';
 const VIEWS: readonly BrainViewName[] = ['multiplanar', 'axial', 'coronal', 'sagittal', 'render'];
@@ -139,4 +138,29 @@ function parseSampler(
   const blurryBlend = blend === null ? 0 : Number(blend);
   if (!within(bounds.blurryBlend, blurryBlend)) return null;
   return { priorSteps: prior, decoderSteps: decoder, cfgScale, img2imgStrength: strength, blurryBlend };
+}
+
+/** One trial of the playlist: an image id of dataset.json, the mean of its repeats or one repeat (0-based). */
+export interface PlaylistEntry {
+  image: string;
+  trial: 'average' | number;
+}
+
+/**
+ * `present=test-0003,test-0010:2` -> the mean of test-0003's repeats, then trial 2 of test-0010
+ * (trials count from 1, as in `trial=`). An empty value means the default playlist; an entry that
+ * does not parse (`:0`, `:two`, an empty id) is dropped.
+ */
+export function parsePlaylist(text: string): PlaylistEntry[] {
+  return text.split(',').flatMap((part): PlaylistEntry[] => {
+    const [image = '', trialText, ...rest] = part.trim().split(':');
+    if (!image || rest.length > 0) return [];
+    if (trialText === undefined) return [{ image, trial: 'average' }];
+    const trial = Number(trialText);
+    return Number.isInteger(trial) && trial >= 1 ? [{ image, trial: trial - 1 }] : [];
+  });
+}
+
+export function serializePlaylist(entries: readonly PlaylistEntry[]): string {
+  return entries.map(({ image, trial }) => (trial === 'average' ? image : `${image}:${trial + 1}`)).join(',');
 }
