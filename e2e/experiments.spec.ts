@@ -125,9 +125,9 @@ test('the experiments panel at 1280x720 and on a phone: the tiles side by side, 
     const after = await page.getByTestId('experiment-reconstruction').boundingBox();
     expect(Math.abs(before!.y - after!.y), 'side by side').toBeLessThan(2);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-    // On the phone the tiles and the rank, below the choice; on a wide screen the whole panel.
-    const shown = width < 600 ? panel.locator('.experiment-result') : panel;
-    await shown.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    // On the phone the end of the explanation, the tiles and the rank; on a wide screen the whole panel.
+    if (width < 600) await panel.locator('.experiment-result').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    else await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await screenshot(page, `experiments-${width}x${height}`);
   }
 });
