@@ -419,6 +419,48 @@ describe('the app controller', () => {
     expect(stores.pipeline.getState().catalog).toEqual({});
   });
 
+  it('gallery mode: its runs in their own slots, no live preview, two in flight; leaving cancels them', async () => {
+    const { stores, controller, worker, start } = harness();
+    start();
+    // The tiny dataset's two test images, and the first again with another seed.
+    const jobs = [
+      [2, 0],
+      [3, 0],
+      [2, 1],
+    ].map(([imageIndex, seed]) => ({
+      slot: `gallery:${imageIndex}:${seed}`,
+      key: key({ imageIndex, seed, samples: 1 }),
+    }));
+    const filled = controller.runGallery(jobs, dataset);
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(2));
+    const [first, second] = worker().reconstructions();
+    expect(first!.params.preview).toBe(false);
+    worker().send({ id: first!.id, type: 'done', result: result(0) });
+    await vi.waitFor(() =>
+      expect(stores.pipeline.getState().runs[jobs[0]!.slot]?.resemblance).toMatchObject({ rank: 1 }),
+    );
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(3));
+    expect(stores.pipeline.getState().runs.main).toBeUndefined();
+
+    controller.stopGallery();
+    await filled;
+    const cancels = worker()
+      .requests.filter((r) => r.method === 'cancel')
+      .map((r) => (r.params as { target: number }).target);
+    expect(cancels).toEqual(expect.arrayContaining([second!.id, worker().reconstructions()[2]!.id]));
+    expect(stores.pipeline.getState().runs[jobs[1]!.slot]?.status).toBe('cancelled');
+
+    // Back in the gallery: the row done stays, the cancelled ones run again.
+    void controller.runGallery(jobs, dataset);
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(5));
+    const runs = stores.pipeline.getState().runs;
+    expect([jobs[1], jobs[2]].map((job) => runs[job!.slot]?.status)).toEqual(['running', 'running']);
+    expect(runs[jobs[0]!.slot]).toMatchObject({ status: 'done', resemblance: { rank: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(worker().reconstructions()).toHaveLength(5);
+    controller.stopGallery();
+  });
+
   it("keeps a shared link's ?model= through the first listing, and decodes with it", async () => {
     const { stores, worker, start } = harness({ search: '?model=models/other/' });
     start();

@@ -33,6 +33,8 @@ import {
   type RunState,
   type Slot,
 } from './pipelineStore';
+import { pendingJobs, type GalleryJob } from './galleryRules';
+import { createGalleryRunner } from './galleryRunner';
 import { activityKey, runKeys, sameSettled, settleSelection } from './selectionRules';
 import type { SelectionState, SelectionStore } from './selectionStore';
 import type { SettingsState, SettingsStore } from './settingsStore';
@@ -232,10 +234,13 @@ export function createAppController({
    * does not pile up GPU or WASM memory. A model released here loads again when next used.
    */
   function releaseModelsExcept(keep: readonly string[]): void {
-    const { models, evaluation } = pipeline.getState();
-    const busy = evaluation?.status === 'running' ? evaluation.modelUrl : null;
+    const { models, evaluation, runs } = pipeline.getState();
+    // A model still decoding (the gallery's second model, say) is kept until its run ends.
+    const busy = new Set(Object.values(runs).flatMap((run) => (run.status === 'running' ? [run.key.modelUrl] : [])));
+    if (evaluation?.status === 'running') busy.add(evaluation.modelUrl);
     for (const [url, state] of Object.entries(models)) {
-      if (state.status === 'ready' && !keep.includes(url) && url !== busy && !loading.has(url)) void releaseModel(url);
+      if (state.status === 'ready' && !keep.includes(url) && !busy.has(url) && !loading.has(url))
+        void releaseModel(url);
     }
   }
 
@@ -284,14 +289,15 @@ export function createAppController({
   }
 
   /**
-   * Reconstructs in a slot: preview while the decoder runs, then the result, then the top-k retrieval.
+   * Reconstructs in a slot: preview while the decoder runs (unless `preview` says otherwise), then the
+   * result, then the top-k retrieval and the seen image's rank.
    * `everyStep`: a preview picture of every decoder step, shown or not (presentation mode replays them).
    */
   async function reconstruct(
     slot: Slot,
     key: RunKey,
     dataset: LoadedDataset,
-    { everyStep = false }: { everyStep?: boolean } = {},
+    { everyStep = false, preview: showPreview }: { everyStep?: boolean; preview?: boolean } = {},
   ): Promise<void> {
     const started = performance.now();
     cancelRun(slot); // its answer would be dropped anyway; cancelled, it stops holding the worker's queue
@@ -303,7 +309,8 @@ export function createAppController({
       const model = pipeline.getState().models[key.modelUrl];
       if (model?.status === 'failed') throw new Error(model.message);
       if (model?.status !== 'ready') throw new Error('the model is not loaded');
-      const { preview, k } = settings.getState();
+      const { k } = settings.getState();
+      const preview = showPreview ?? settings.getState().preview;
       const { sampler } = selection.getState();
       const voxels = await runVoxels(dataset, key);
       const owner = worker();
@@ -392,6 +399,26 @@ export function createAppController({
       delete runs[slot];
       return { runs };
     });
+  }
+
+  // Gallery mode's reconstructions, in their own slots, without the live preview: nobody watches two
+  // dozen pictures form, and it slows each run (README, "Measured").
+  let galleryDataset: LoadedDataset | null = null;
+  const gallery = createGalleryRunner(
+    (job) => (galleryDataset ? reconstruct(job.slot, job.key, galleryDataset, { preview: false }) : Promise.resolve()),
+    (slot) => cancelRun(slot),
+  );
+
+  /** Decodes the gallery's jobs that have no rank yet (after stopping any earlier list); those done stay. */
+  function runGallery(jobs: readonly GalleryJob[], dataset: LoadedDataset): Promise<void> {
+    const pending = pendingJobs(jobs, pipeline.getState().runs);
+    galleryDataset = dataset;
+    return gallery.start(pending);
+  }
+
+  /** Leaving gallery mode: what runs is cancelled, nothing more starts. */
+  function stopGallery(): void {
+    gallery.stop();
   }
 
   /** The k trials of a subject whose brain embeddings best match a test image. */
@@ -672,6 +699,7 @@ export function createAppController({
   /** Stops the worker (every pending request fails) and the subscriptions. */
   function dispose(): void {
     for (const stop of unsubscribe) stop();
+    gallery.stop();
     client?.terminate('the page was closed');
     client = null;
   }
@@ -685,6 +713,8 @@ export function createAppController({
     reconstruct,
     reconstructSelection,
     cancelRun,
+    runGallery,
+    stopGallery,
     findTrials,
     startEvaluation,
     cancelEvaluation,

@@ -21,6 +21,7 @@ describe('URL state', () => {
       ],
       lesson: 4,
       experiment: { kind: 'rois', silenced: [1, 2] },
+      mode: 'gallery',
     };
     const query = serializeUrlState(state);
     expect(new URLSearchParams(query).get('trial')).toBe('3');
@@ -30,7 +31,8 @@ describe('URL state', () => {
 
   it('leaves defaults out and falls back to them for values that do not parse', () => {
     expect(serializeUrlState(DEFAULT_URL_STATE)).toBe('');
-    expect(parseUrlState('?trial=0&view=sideways&seed=-3&subject=&engine=cuda')).toEqual(DEFAULT_URL_STATE);
+    expect(parseUrlState('?trial=0&view=sideways&seed=-3&subject=&engine=cuda&mode=slides')).toEqual(DEFAULT_URL_STATE);
+    expect(serializeUrlState({ ...DEFAULT_URL_STATE, mode: 'gallery' })).toBe('?mode=gallery');
     expect(parseUrlState('?trial=two').trial).toBe('average');
     expect(parseUrlState('?experiment=noise:99').experiment).toBeNull();
     expect(parseUrlState('?experiment=field:left').experiment).toEqual({ kind: 'hemifield', side: 'left' });

@@ -1,5 +1,6 @@
 // What the URL holds, so a view can be shared: the dataset and models, the subject, the test image,
-// the trial, the brain view, the experiment. Pure parse/serialize; the store syncs it (selectionStore.ts).
+// the trial, the brain view, the experiment, the mode (stage or gallery). Pure parse/serialize; the
+// store syncs it (selectionStore.ts).
 import { formatExperiment, parseExperiment, type Experiment } from '../brain/experiments';
 import { inRange, SAMPLER_BOUNDS, type Range } from '../inference/samplerLimits';
 
@@ -36,6 +37,8 @@ export interface UrlState {
   lesson: number | null;
   /** The experiment run beside the main reconstruction (src/brain/experiments.ts), or none. */
   experiment: Experiment | null;
+  /** What the page shows first: the stage (one image), or the gallery (many, both kinds of model). */
+  mode: 'stage' | 'gallery';
 }
 
 export const DEFAULT_URL_STATE: UrlState = {
@@ -52,6 +55,7 @@ export const DEFAULT_URL_STATE: UrlState = {
   present: null,
   lesson: null,
   experiment: null,
+  mode: 'stage',
 };
 
 /** Reads a query string; values that do not parse fall back to the defaults. */
@@ -79,6 +83,7 @@ export function parseUrlState(search: string): UrlState {
     present: params.has('present') ? parsePlaylist(params.get('present')!) : null,
     lesson: Number.isInteger(lesson) && lesson >= 1 ? lesson : null,
     experiment: parseExperiment(params.get('experiment')),
+    mode: params.get('mode') === 'gallery' ? 'gallery' : 'stage',
   };
 }
 
@@ -106,6 +111,7 @@ export function serializeUrlState(state: UrlState): string {
   if (state.experiment) params.set('experiment', formatExperiment(state.experiment));
   if (state.present) params.set('present', serializePlaylist(state.present));
   if (state.lesson !== null) params.set('lesson', String(state.lesson));
+  if (state.mode !== 'stage') params.set('mode', state.mode);
   // `?present` rather than `?present=`; commas and colons as typed (the parser reads both forms).
   const query = params
     .toString()
