@@ -461,6 +461,23 @@ describe('the app controller', () => {
     controller.stopGallery();
   });
 
+  it('opened in gallery mode, decodes nothing for the stage until the page is back on it', async () => {
+    const { stores, controller, worker, start } = harness({ search: '?mode=gallery' });
+    start();
+    stores.dataset.setState({ status: 'ready', location: dataset.source.name, loaded: dataset, problems: [] });
+    await vi.waitFor(() => expect(stores.selection.getState().model).toBe(MODEL));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(worker().reconstructions()).toHaveLength(0);
+    controller.select({ mode: 'stage' });
+    await vi.waitFor(() => expect(worker().reconstructions()).toHaveLength(1));
+    expect(stores.pipeline.getState().runs.main?.key).toMatchObject({ subject: 'subj01', imageIndex: 2 });
+    // Into the gallery and back without a new pick: the stage's result stands, nothing runs again.
+    controller.select({ mode: 'gallery' });
+    controller.select({ mode: 'stage' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(worker().reconstructions()).toHaveLength(1);
+  });
+
   it("keeps a shared link's ?model= through the first listing, and decodes with it", async () => {
     const { stores, worker, start } = harness({ search: '?model=models/other/' });
     start();

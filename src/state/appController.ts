@@ -677,6 +677,9 @@ export function createAppController({
     last = { ...last, activity };
     if (activity !== previous.activity) showActivity(shown, loaded);
     if (!keys.experiment) clearRun('experiment');
+    // Gallery mode hides the stage: its runs wait until the page is back on it (and only run then if
+    // the pick changed meanwhile), so the gallery has the worker to itself.
+    if (chosen.mode === 'gallery') return;
     const { autoRun } = settings.getState();
     // Turned off, nothing is remembered: turning it on again decodes the current pick.
     last = {

@@ -1,55 +1,59 @@
 import type { ImageJson } from '../data/datasetSchema';
+import { chanceRank } from '../state/galleryRules';
 import type { RunState } from '../state/pipelineStore';
+import { saveFigure } from './figure';
+import type { FigureCell, FigureSpec } from './figureLayout';
 import { tensorToDataUrl } from './TensorImage';
 
+/** What an exported figure says under its pictures when the brain data are simulated. */
+export const SIMULATED_NOTE = 'Simulated fMRI data, not recordings from people (mindeye-web).';
+
+/** What the rank under a reconstruction means, with the chance level for `of` test images. */
+export function rankNote(of: number): string {
+  return `#n of ${of}: where the seen image ranks among the ${of} test images by resemblance to the reconstruction (the bundle's own image encoder; #1 is the closest, chance #${chanceRank(of)}).`;
+}
+
+/** The run's shown reconstruction as a figure picture, with the seen image's rank under it once known. */
+export function reconstructionCell(run: RunState | undefined): FigureCell | null {
+  const result = run?.result;
+  if (!result) return null;
+  const rank = run.resemblance;
+  return {
+    src: tensorToDataUrl(result.images, result.size, result.best * 3 * result.size ** 2),
+    label: rank ? `#${rank.rank} of ${rank.of}` : undefined,
+  };
+}
+
+/** The rank note for the runs that have a rank (they share their test set), or none. */
+export function rankNotes(runs: (RunState | undefined)[]): string[] {
+  const of = runs.find((run) => run?.resemblance)?.resemblance?.of;
+  return of === undefined ? [] : [rankNote(of)];
+}
+
 interface Props {
-  runs: RunState[];
-  names: string[];
   image: ImageJson | undefined;
   urlOf: (path: string) => string;
   /** Says so on the picture, as the page does. */
   synthetic: boolean;
+  /** A column for each model: its title (and the model's name under it) and its run. */
+  models: { title: string; subtitle?: string; run: RunState | undefined }[];
 }
 
-const TILE = 192;
-
-/** Saves the seen image and the shown reconstructions side by side, labelled, as one PNG. */
-export function ExportPng({ runs, names, image, urlOf, synthetic }: Props) {
-  const done = runs.filter((r) => r.result);
-  const save = async () => {
+/** Saves the seen image and the shown reconstructions side by side, titled, with their ranks, as a PNG at 2x. */
+export function ExportPng({ image, urlOf, synthetic, models }: Props) {
+  const shown = models.filter((m) => m.run?.result);
+  const save = () => {
     if (!image) return;
-    const tiles = [
-      { src: urlOf(image.file), label: `seen: ${image.id}` },
-      ...done.map((run, i) => ({
-        src: tensorToDataUrl(run.result!.images, run.result!.size, run.result!.best * 3 * run.result!.size ** 2),
-        label: names[runs.indexOf(run)] ?? `model ${i + 1}`,
-      })),
-    ];
-    const canvas = document.createElement('canvas');
-    canvas.width = tiles.length * (TILE + 8) + 8;
-    canvas.height = TILE + 56;
-    const context = canvas.getContext('2d')!;
-    context.fillStyle = '#fff';
-    context.fillRect(0, 0, canvas.width, canvas.height);
-    context.fillStyle = '#1d2330';
-    context.font = '12px sans-serif';
-    for (const [i, tile] of tiles.entries()) {
-      const picture = new Image();
-      picture.crossOrigin = 'anonymous';
-      picture.src = tile.src;
-      await picture.decode();
-      const x = 8 + i * (TILE + 8);
-      context.drawImage(picture, x, 8, TILE, TILE);
-      context.fillText(tile.label.slice(0, 34), x, TILE + 24);
-    }
-    if (synthetic) context.fillText('Simulated fMRI data, not recordings from people (mindeye-web).', 8, TILE + 46);
-    const link = document.createElement('a');
-    link.download = `mindeye-${image.id}.png`;
-    link.href = canvas.toDataURL('image/png');
-    link.click();
+    const spec: FigureSpec = {
+      columns: [{ title: 'Seen', subtitle: image.id }, ...shown.map(({ title, subtitle }) => ({ title, subtitle }))],
+      rows: [[{ src: urlOf(image.file) }, ...shown.map((m) => reconstructionCell(m.run))]],
+      warning: synthetic ? SIMULATED_NOTE : undefined,
+      notes: rankNotes(shown.map((m) => m.run)),
+    };
+    void saveFigure(spec, `mindeye-${image.id}.png`);
   };
   return (
-    <button type="button" onClick={() => void save()} disabled={!image || done.length === 0}>
+    <button type="button" onClick={save} disabled={!image || shown.length === 0}>
       Export comparison as PNG
     </button>
   );

@@ -2,6 +2,7 @@
 // the decoder denoises, a skeleton before), the low-level output, and the rank line that frames them.
 import type { ReactNode } from 'react';
 import type { ImageJson } from '../data/datasetSchema';
+import { chanceRank } from '../state/galleryRules';
 import type { ModelState, RunState } from '../state/pipelineStore';
 import { TensorCanvas, TensorImage } from './TensorImage';
 
@@ -137,7 +138,7 @@ export function RankLine({ run, slot }: { run: RunState | undefined; slot: strin
     );
   }
   const { rank, of } = resemblance;
-  const chance = Math.floor((of + 1) / 2);
+  const chance = chanceRank(of);
   return (
     <p
       className="rank"

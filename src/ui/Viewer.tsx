@@ -9,6 +9,7 @@ import { BrainPanel } from './BrainPanel';
 import { CompareSubjects } from './CompareSubjects';
 import { Experiments } from './Experiments';
 import { Filmstrip } from './Filmstrip';
+import { Gallery } from './Gallery';
 import { Glossary } from './Glossary';
 import { MetricsPanel } from './MetricsPanel';
 import { ModelFit } from './ModelFit';
@@ -108,8 +109,19 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         <input type="checkbox" checked={autoRun} onChange={(e) => changeSettings({ autoRun: e.target.checked })} /> on
         every pick
       </label>
+      <button type="button" onClick={() => select({ mode: 'gallery' })}>
+        Gallery: many images, both models
+      </button>
     </div>
   );
+
+  if (selection.mode === 'gallery')
+    return (
+      <div className="viewer">
+        <Gallery loaded={loaded} />
+        <Glossary />
+      </div>
+    );
 
   return (
     <div className="viewer">
@@ -157,7 +169,7 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         image={image}
         urlOf={urlOf}
         synthetic={dataset.synthetic}
-        main={{ run: runs.main, name: modelName(modelUrl) }}
+        main={{ url: modelUrl, run: runs.main, name: modelName(modelUrl) }}
         compare={compareUrl ? { url: compareUrl, run: runs.compare, name: modelName(compareUrl) } : null}
         choices={subjectModels.filter(({ url }) => url !== modelUrl)}
       />
