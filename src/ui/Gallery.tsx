@@ -283,10 +283,10 @@ function RunCell({ run, kind, imageId }: { run: RunState | undefined; kind: stri
       )}
       {rank ? (
         <p className="gallery-rank" data-rank={rank.rank} data-of={rank.of}>
-          <strong>#{rank.rank}</strong>
-          <span className="of"> of {rank.of}</span>
+          {/* The spaces between the parts are where a narrow column may break the line. */}
+          <strong>#{rank.rank}</strong> <span className="of">of {rank.of}</span>{' '}
           <span className="chance">
-            <span className="separator"> · </span>chance #{chanceRank(rank.of)}
+            <span className="separator">· </span>chance #{chanceRank(rank.of)}
           </span>
         </p>
       ) : (
