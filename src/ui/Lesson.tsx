@@ -377,7 +377,7 @@ function Material({ step, loaded }: { step: LessonStep; loaded: LoadedDataset })
           image={image}
           urlOf={urlOf}
           synthetic={loaded.dataset.synthetic}
-          main={{ run: main, name: name(selection.model) }}
+          main={{ url: selection.model ? resolveUrl(selection.model) : null, run: main, name: name(selection.model) }}
           compare={compareUrl ? { url: compareUrl, run: runs.compare, name: name(compareUrl) } : null}
           choices={modelsFor(catalog, selection.subject).filter(({ url }) => url !== resolveUrl(selection.model ?? ''))}
         />
