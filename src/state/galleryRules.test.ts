@@ -94,7 +94,6 @@ describe('the rows and what fills them', () => {
       subject: 'subj01',
       imageIndex: images[0],
       trial: 'average',
-      silenced: [],
       seed: 3,
       samples: 1,
     });

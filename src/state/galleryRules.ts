@@ -63,7 +63,7 @@ export function gallerySlot(imageIndex: number, modelUrl: string): Slot {
 
 /**
  * What the gallery decodes, row by row (so rows complete from the top): each image's mean of
- * repeats, one sample, nothing silenced, the seed shown on the stage.
+ * repeats, one sample, no experiment, the seed shown on the stage.
  */
 export function galleryJobs(images: readonly number[], pair: ModelPair, subject: string, seed: number): GalleryJob[] {
   return images.flatMap((imageIndex) =>
@@ -75,7 +75,6 @@ export function galleryJobs(images: readonly number[], pair: ModelPair, subject:
         subject,
         imageIndex,
         trial: 'average',
-        silenced: [],
         seed,
         samples: 1,
       };

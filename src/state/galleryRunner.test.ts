@@ -4,7 +4,7 @@ import { createGalleryRunner } from './galleryRunner';
 
 const job = (slot: string): GalleryJob => ({
   slot,
-  key: { modelUrl: 'm/', subject: 's', imageIndex: 0, trial: 'average', silenced: [], seed: 0, samples: 1 },
+  key: { modelUrl: 'm/', subject: 's', imageIndex: 0, trial: 'average', seed: 0, samples: 1 },
 });
 
 /** Runs that finish when the test says so, recording what started and what was cancelled. */
