@@ -1,22 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import sharp from 'sharp';
+import { screenshot } from './screenshots';
 
 // The experiments beside the result, as a visitor runs them: switch off the early visual regions,
 // shuffle the voxels, add noise; each shows the unchanged reconstruction beside the changed one (same
 // seed) and the seen image's rank before and after, and lives in the URL. On test-0002, which the
 // shipped model ranks first (onnxruntime-node: #1; shuffled #117, V1-V3+ off #114). Screenshots of the
 // panel go to docs/screenshots/.
-const SHOTS = new URL('../docs/screenshots/', import.meta.url);
-mkdirSync(SHOTS, { recursive: true });
 const IMAGE = 'test-0002';
-
-async function screenshot(page: Page, name: string) {
-  const png = await page.screenshot();
-  await sharp(png)
-    .png({ palette: true, quality: 80, effort: 8 })
-    .toFile(new URL(`${name}.png`, SHOTS).pathname);
-}
 
 async function open(page: Page, query = '') {
   await page.goto(`./?engine=wasm&subject=subj01&image=${IMAGE}${query}`);

@@ -1,19 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
+import { screenshot, SHOTS } from './screenshots';
 
 // Gallery mode as a visitor uses it: opened from the stage, its rows fill with both models'
 // reconstructions and ranks, ordered by rank, exported as a figure at 2x; opened by its URL too.
 // Screenshots of it go to docs/screenshots/.
-const SHOTS = new URL('../docs/screenshots/', import.meta.url);
-mkdirSync(SHOTS, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const png = await page.screenshot();
-  await sharp(png)
-    .png({ palette: true, quality: 80, effort: 8 })
-    .toFile(new URL(`${name}.png`, SHOTS).pathname);
-}
 
 /** Every row's ranks, column by column, as the table shows them (NaN where there is none yet). */
 function ranksOf(page: Page): Promise<number[][]> {

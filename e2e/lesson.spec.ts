@@ -1,19 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import sharp from 'sharp';
+import { screenshot } from './screenshots';
 
 // Lesson mode as a learner meets it: every step's link opens that step with its state (image, trial,
 // models, the experiment beside the result), the answer stays hidden until a prediction is made and revealed, and
 // next/previous move between steps. Screenshots go to docs/screenshots/.
-const SHOTS = new URL('../docs/screenshots/', import.meta.url);
-mkdirSync(SHOTS, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const png = await page.screenshot();
-  await sharp(png)
-    .png({ palette: true, quality: 80, effort: 8 })
-    .toFile(new URL(`${name}.png`, SHOTS).pathname);
-}
 
 const params = (page: Page) => new URL(page.url()).searchParams;
 

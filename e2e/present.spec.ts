@@ -1,20 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import sharp from 'sharp';
+import { screenshot } from './screenshots';
 
 // Presentation mode as a presenter uses it: open `?present`, wait for the "ready" sign (every
 // reconstruction of the playlist computed ahead), go offline, and click through the playlist with a
 // clicker's keys; replay a denoising with the scrubber; a playlist given in the URL is the one shown.
 // Screenshots go to docs/screenshots/.
-const SHOTS = new URL('../docs/screenshots/', import.meta.url);
-mkdirSync(SHOTS, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const png = await page.screenshot();
-  await sharp(png)
-    .png({ palette: true, quality: 80, effort: 8 })
-    .toFile(new URL(`${name}.png`, SHOTS).pathname);
-}
 
 const position = (page: Page) => page.getByTestId('present-position');
 const imageParam = (page: Page) => new URL(page.url()).searchParams.get('image');

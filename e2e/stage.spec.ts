@@ -1,21 +1,11 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
+import { screenshot } from './screenshots';
 
 // The first screen as a visitor meets it: the result large and labelled at 1280x720 without a
 // scroll, the test images right below it (←/→ from anywhere), the rank against chance, the
 // simulated-data chip, the brain's "Show regions" toggle, and a phone without sideways scrolling.
 // Screenshots of the stage go to docs/screenshots/.
-const SHOTS = new URL('../docs/screenshots/', import.meta.url);
-mkdirSync(SHOTS, { recursive: true });
-
-async function screenshot(page: Page, name: string) {
-  const png = await page.screenshot();
-  // Palette PNG: a few hundred KB at most for the README.
-  await sharp(png)
-    .png({ palette: true, quality: 80, effort: 8 })
-    .toFile(new URL(`${name}.png`, SHOTS).pathname);
-}
 
 async function openStage(page: Page) {
   await page.goto('./?engine=wasm&subject=subj01');
