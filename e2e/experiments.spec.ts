@@ -98,6 +98,27 @@ test('ROI ablation, shuffled voxels and added noise, each beside the unchanged r
   await expect(page.getByTestId('experiment-rank-change')).toHaveCount(0);
 });
 
+test("the visual field, fewer repeats and another person's decoder, each from its link beside the unchanged result", async ({
+  page,
+}) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const panel = page.getByTestId('experiments');
+  for (const [experiment, radio] of [
+    ['field:left', 'Switch off one half of what the eye sees'],
+    ['repeats:1', 'Fewer repeats'],
+    ['subject:subj02', "Another person's decoder"],
+  ] as const) {
+    await open(page, `&experiment=${experiment}`);
+    await expect(panel.getByRole('radio', { name: radio })).toBeChecked();
+    const { before, after, of } = await rankChange(page, experiment);
+    await expectBeforeAfter(page);
+    console.log(`${IMAGE}, ${experiment}: #${before} unchanged -> #${after} (of ${of})`);
+    if (experiment === 'subject:subj02')
+      expect(after, "subj02's decoder on subj01's voxels: far from the unchanged rank").toBeGreaterThan(before + 20);
+  }
+});
+
 test('the experiments panel at 1280x720 and on a phone: the tiles side by side, no sideways scroll', async ({
   page,
 }) => {
