@@ -156,7 +156,13 @@ def evaluate_all(
     image_side.encoder.cpu().eval()
     image_side.trained_decoder().cpu().eval()
     tests = {s: load_test(bundle, s, image_side.config.image_size) for s in SHIPPED_SUBJECTS}
-    report = {"testBundle": str(bundle), "bundles": {}}
+    # a run that trains some of the bundles (train --stage subject) keeps the others' scores
+    previous = out / "eval.json"
+    kept = json.loads(previous.read_text())["bundles"] if previous.exists() else {}
+    report = {
+        "testBundle": str(bundle),
+        "bundles": {k: v for k, v in kept.items() if k not in brains},
+    }
     for name, brain in brains.items():
         quantized = replace(brain, model=copy.deepcopy(brain.model).cpu().eval())
         fake_quantize_linears(quantized.model.backbone)

@@ -48,7 +48,7 @@ def load_from_onnx(
         }
 
     index_of, shifted = initializers_with_indices(0), initializers_with_indices(total)
-    shipped = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    shipped = shipped_weights(onnx.load(str(path)))
     flat = np.full(total, np.nan, dtype=np.float32)
     for name, indices in index_of.items():
         moved = shifted.get(name)
@@ -76,6 +76,24 @@ def load_from_onnx(
     with torch.no_grad():
         for name, p in params.items():
             p.copy_(torch.from_numpy(flat[offsets[name] : offsets[name] + p.numel()]).view_as(p))
+
+
+def shipped_weights(model: onnx.ModelProto) -> dict[str, np.ndarray]:
+    """The float weights of an exported file by initializer name: an int8 weight (quantize_onnx's
+    `<name>_int8` with its DequantizeLinear) read back as its dequantized values under `<name>`,
+    the name the float export gives it, so a quantized bundle loads like an fp32 one."""
+    weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "DequantizeLinear" or not node.input[0].endswith("_int8"):
+            continue
+        q, scale = weights[node.input[0]], weights[node.input[1]]
+        zero = weights[node.input[2]] if len(node.input) > 2 else np.zeros_like(scale)
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        shape = [1] * q.ndim
+        shape[axis] = -1
+        name = node.input[0].removesuffix("_int8")
+        weights[name] = (q.astype(np.float32) - zero.reshape(shape)) * scale.reshape(shape)
+    return weights
 
 
 def load_exported(module: torch.nn.Module, path: Path) -> None:

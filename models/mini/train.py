@@ -8,6 +8,8 @@ Stages (each checkpointed in --work, so a cut-off run resumes where it stopped):
             session
   alone     the same model trained from scratch on subject 01's single session (the baseline)
 Then every model is exported (models.mini.export) and scored (models.mini.evaluate).
+`--stage subject` trains finetune and alone only, starting from the pretrained backbone shipped in
+--out (its ONNX weights read back), on subject 01's session alone: the cheap loop for subject 01.
 
 A stage's checkpoint is named by a hash of what it depends on (its settings, the data, its networks'
 parameter shapes and the keys of the stages it starts from), so changing a setting retrains that
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import os
 import json
 import math
@@ -50,6 +53,7 @@ from .export import (
     export_all,
     export_image_side,
     hardware,
+    read_image_manifest,
     write_image_manifest,
 )
 from .image_model import CaptionEncoder, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
@@ -276,6 +280,28 @@ def edge_aware_l1(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     return F.l1_loss(predicted, target) + F.l1_loss(py, ty) + F.l1_loss(px, tx)
 
 
+def ssim_loss(predicted: torch.Tensor, target: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
+    """1 - SSIM of [B, 3, S, S] images in [0, 1], as models.metrics.ssim scores them (gaussian
+    window on luminance, the border cropped), differentiable: what the evaluation's SSIM sees is
+    local contrast and structure, which an L1 loss on pixels lets go flat."""
+    radius = int(3.5 * sigma + 0.5)
+    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1.0) / sigma) ** 2)
+    taps = (taps / taps.sum()).to(predicted)
+    gray = torch.tensor([0.2125, 0.7154, 0.0721]).to(predicted)
+
+    def blur(v: torch.Tensor) -> torch.Tensor:  # separable, 'valid'
+        v = F.conv2d(v, taps.view(1, 1, 1, -1))
+        return F.conv2d(v, taps.view(1, 1, -1, 1))
+
+    x = torch.einsum("nchw,c->nhw", predicted, gray)[:, None]
+    y = torch.einsum("nchw,c->nhw", target, gray)[:, None]
+    mx, my = blur(x), blur(y)
+    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    c1, c2 = 0.01**2, 0.03**2
+    score = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return 1 - score.mean()
+
+
 def image_settings(cfg: TrainConfig, icfg: ImageConfig) -> dict:
     """What both image-side stages depend on: they draw batches of all the training images."""
     return {
@@ -379,6 +405,11 @@ def train_image_encoder(
         )
 
     encoder.eval()
+    if exported is not None and (exported / "image-side.json").exists():
+        manifest = read_image_manifest(exported)
+        if manifest["keys"].get("image-encoder") == stage.key:
+            # the shipped scale: this run's images may be a part of those it was computed on
+            latent_scale = manifest["latent"]["scale"]
     image_side = ImageSide(
         icfg,
         encoder,
@@ -482,7 +513,10 @@ def train_brain(
         # learns how far to trust its cond tokens, and the pretraining subjects' tokens err
         # differently.
         model.backbone.load_state_dict(start_from.model.backbone.state_dict())
-        lr_scales = {"model.backbone.": cfg.finetune_backbone_lr_scale}
+        lr_scales = {  # the first prefix that matches counts
+            "model.backbone.lowlevel_head.": cfg.finetune_lowlevel_lr_scale,
+            "model.backbone.": cfg.finetune_backbone_lr_scale,
+        }
     alphas = cosine_alphas_cumprod(cfg.prior_train_steps)
     tokens, embeddings = encoded.tokens, encoded.embeddings
     latents = encoded.latents * image_side.latent_scale
@@ -506,6 +540,7 @@ def train_brain(
                 "clip_weight",
                 "prior_train_steps",
                 "prior_cond_noise",
+                "lowlevel_ssim_weight",
             )
         },
     }
@@ -556,7 +591,14 @@ def train_brain(
             cond = cond + cfg.prior_cond_noise * cond_noise
             x0 = prior(add_noise(target_tokens[some], noise, t, alphas), t.float(), cond)
             prior_loss = F.mse_loss(x0.float(), target_tokens[some])
-            lowlevel = F.l1_loss(blurry.float(), latents[images_t].to(device))
+            true_latents = latents[images_t].to(device)
+            lowlevel = F.l1_loss(blurry.float(), true_latents)
+            if cfg.lowlevel_ssim_weight:
+                decode = image_side.latent.decode
+                scale = image_side.latent_scale
+                lowlevel = lowlevel + cfg.lowlevel_ssim_weight * ssim_loss(
+                    decode(blurry.float() / scale), decode(true_latents / scale)
+                )
             if mixing:
                 _, mixed_retrieval, _ = model.backbone(torch.cat(mixed))
                 clip_loss = contrastive(
@@ -584,14 +626,27 @@ def train_brain(
     return Brain(model, prior, bcfg, stage.key, seconds)
 
 
-STAGES = ("image", "brain", "all")
+STAGES = ("image", "brain", "subject", "all")
+
+
+def shipped_pretrained(out: Path, bcfg: BrainConfig) -> Brain:
+    """The multi-subject brain bundle in `out`, as fine-tuning starts from it: its backbone read
+    back from backbone.onnx (int8 weights dequantized), named by that file's digest."""
+    folder = out / BRAIN_BUNDLES["pretrain"]
+    manifest = json.loads((folder / "model.json").read_text())
+    model = BrainModel(bcfg, {})
+    load_exported(model.backbone, folder / "backbone.onnx")
+    digest = hashlib.sha256((folder / "backbone.onnx").read_bytes()).hexdigest()[:12]
+    seconds = manifest["provenance"]["notes"]["stageSeconds"]
+    return Brain(model, Prior(bcfg), bcfg, f"onnx-{digest}", seconds)
 
 
 def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
     """`image` trains (or resumes) and exports the image side alone; `brain` trains the brain models
     on the image side already trained in `work` (it refuses to train that again; the decoder only
     has to be finished when the brain models are, so the two can train side by side) and leaves the
-    exported image side as it is; `all` does both."""
+    exported image side as it is; `subject` is `brain` for subject 01's two models alone, on the
+    shipped multi-subject backbone (only subject 01's session is generated); `all` does all."""
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -607,8 +662,11 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
         hardware=hardware(),
     )
     icfg = ImageConfig()
+    sessions = sessions_of(cfg)
+    if stage == "subject":
+        sessions = {TARGET_SUBJECT: sessions[TARGET_SUBJECT]}
     images, trials = load_training(
-        cfg.dataset_profile, cfg.seed, sessions_of(cfg), icfg.image_size, cfg.workers
+        cfg.dataset_profile, cfg.seed, sessions, icfg.image_size, cfg.workers
     )
     log(
         "data",
@@ -617,10 +675,11 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
     )
     # --stage brain on a machine without the checkpoints loads these files
     shipped = out / IMAGE_BUNDLE
+    frozen = stage in ("brain", "subject")
     image_side, renderer, encoded = train_image_encoder(
-        cfg, icfg, images, work, log, frozen=stage == "brain", exported=shipped
+        cfg, icfg, images, work, log, frozen=frozen, exported=shipped
     )
-    if stage != "brain":
+    if not frozen:
         train_decoder(cfg, image_side, renderer, encoded, work, log)
         manifest = export_image_side(image_side, cfg, out / IMAGE_BUNDLE, hardware())
         manifest["scores"] = evaluate_image_side(cfg, image_side, out)
@@ -628,16 +687,20 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
         log("image side", **manifest["scores"])
         if stage == "image":
             return
-    pretrained = train_brain(
-        "pretrain",
-        cfg,
-        {s: trials[s] for s in PRETRAIN_SUBJECTS},
-        image_side,
-        encoded,
-        cfg.pretrain_steps,
-        work,
-        log,
-    )
+    if stage == "subject":
+        pretrained = shipped_pretrained(out, BrainConfig.of(icfg))
+        log("pretrain: the shipped backbone", key=pretrained.key)
+    else:
+        pretrained = train_brain(
+            "pretrain",
+            cfg,
+            {s: trials[s] for s in PRETRAIN_SUBJECTS},
+            image_side,
+            encoded,
+            cfg.pretrain_steps,
+            work,
+            log,
+        )
     target = {TARGET_SUBJECT: trials[TARGET_SUBJECT]}
     finetuned = train_brain(
         "finetune",
@@ -651,9 +714,11 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
         start_from=pretrained,
     )
     alone = train_brain("alone", cfg, target, image_side, encoded, cfg.finetune_steps, work, log)
-    if stage == "brain":  # the brain models need only the encoder; reconstructing needs the decoder
+    if frozen:  # the brain models need only the encoder; reconstructing needs the decoder
         train_decoder(cfg, image_side, renderer, encoded, work, log, frozen=True, exported=shipped)
-    trained = {"pretrain": pretrained, "finetune": finetuned, "alone": alone}
+    trained = {"finetune": finetuned, "alone": alone}
+    if stage != "subject":
+        trained["pretrain"] = pretrained
     brains = {BRAIN_BUNDLES[name]: brain for name, brain in trained.items()}
     bundles = export_all(cfg, image_side, brains, out, log, hardware())
     evaluate_all(cfg, image_side, brains, bundles, trials[TARGET_SUBJECT], images, out, log)

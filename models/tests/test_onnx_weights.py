@@ -5,10 +5,12 @@ import json
 import pytest
 import torch
 
+from models.mini.brain_model import Backbone
 from models.mini.export import export_onnx
-from models.mini.config import ImageConfig
+from models.mini.config import BrainConfig, ImageConfig
 from models.mini.image_model import TokenDecoder
 from models.mini.onnx_weights import load_exported
+from models.mini.quantize import fake_quantize_linears
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +50,26 @@ def test_a_file_that_does_not_reproduce_its_fixture_is_refused(exported, tmp_pat
     (tmp_path / "parity" / "decoder.onnx.json").write_text(json.dumps(fixture))
     with pytest.raises(ValueError, match="differs from the fixture"):
         load_exported(TokenDecoder(decoder.renderer.cfg), tmp_path / "decoder.onnx")
+
+
+def test_an_int8_file_loads_back_as_its_dequantized_weights(tmp_path):
+    """A brain bundle's backbone ships with int8 weights: `train --stage subject` fine-tunes from
+    it, so its weights must come back as the values the file computes with."""
+    torch.manual_seed(0)
+    cfg = BrainConfig.of(ImageConfig())
+    backbone = Backbone(cfg).eval()
+    for p in backbone.parameters():  # no two alike (the exporter shares equal initializers)
+        torch.nn.init.normal_(p, std=0.05)
+    path = tmp_path / "backbone.onnx"
+    export_onnx(
+        backbone,
+        {"shared": torch.randn(2, cfg.hidden)},
+        ["clip_tokens", "retrieval", "blurry_latent"],
+        path,
+        quantize=True,
+    )
+    fake_quantize_linears(backbone)
+    loaded = Backbone(cfg)
+    load_exported(loaded, path)
+    for (name, a), b in zip(backbone.named_parameters(), loaded.parameters()):
+        assert torch.allclose(a, b, atol=1e-7, rtol=0), name

@@ -188,3 +188,30 @@ def test_without_checkpoints_the_brain_stage_loads_the_exported_image_side(
     assert '"message": "image-encoder: loaded from the exported image side"' in log
     assert '"message": "decoder: loaded from the exported image side"' in log
     assert (tmp_path / "out" / "mini-subj01-finetuned" / "model.json").exists()
+
+
+def test_the_subject_stage_fine_tunes_on_the_shipped_backbone_alone(trained, tmp_path, capsys):
+    """On a fresh machine with the shipped bundles, subject 01's two models retrain without the
+    pretraining subjects' data or checkpoints; the multi-subject bundle and its scores stay."""
+    out, _ = trained
+    for bundle in ("mini-image", "mini-multisubject"):
+        shutil.copytree(out / bundle, tmp_path / "out" / bundle)
+    shutil.copy(out / "eval.json", tmp_path / "out" / "eval.json")
+    shipped = (tmp_path / "out" / "mini-multisubject" / "backbone.onnx").read_bytes()
+    run(get_config("smoke"), tmp_path / "out", tmp_path / "fresh-work", stage="subject")
+    log = capsys.readouterr().out
+    records = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    data = next(r for r in records if r["message"] == "data")
+    assert list(data["trials"]) == ["subj01"]
+    assert '"message": "pretrain: the shipped backbone"' in log
+    assert '"message": "pretrain", "step"' not in log
+    assert '"message": "finetune", "step": 20' in log and '"message": "alone", "step": 20' in log
+    assert (tmp_path / "out" / "mini-multisubject" / "backbone.onnx").read_bytes() == shipped
+    finetuned = json.loads((tmp_path / "out" / "mini-subj01-finetuned" / "model.json").read_text())
+    assert finetuned["scores"]["subj01"]["rows"]["reconstruction"]
+    report = json.loads((tmp_path / "out" / "eval.json").read_text())
+    assert set(report["bundles"]) == {
+        "mini-multisubject",
+        "mini-subj01-finetuned",
+        "mini-subj01-alone",
+    }
