@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeOnnxModel } from '../evaluation/onnxWriter';
+import { writeOnnxModel } from './onnxWriter';
 import {
   concat,
   externalTensor,

@@ -3,7 +3,7 @@
 // read a file it names, resolved against the working directory in Node: a bundle's backbone could
 // take the user's package.json as weights), and only operators onnxruntime has built in (a custom
 // domain needs a native library loaded into the process). The protobuf is walked by hand, as
-// src/evaluation/onnxWriter.ts writes it: just the messages that can hold tensors or nodes.
+// src/data/onnxWriter.ts writes it: just the messages that can hold tensors or nodes.
 import { LIMITS, limitText } from './limits';
 
 /** The operator domains onnxruntime has built in: ONNX's own ("" is "ai.onnx"), ONNX-ML, its contrib ops. */

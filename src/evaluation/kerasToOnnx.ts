@@ -8,7 +8,7 @@
 // `features` (the chosen layer's output, NCHW) and, for a spatial layer, `pooled` (its global average).
 // Only the layer types and options Keras' MobileNetV2 uses are known (the tests check the conversion
 // against TensorFlow.js on nsfwjs's models); any other is an error naming the layer.
-import { writeOnnxModel, type AttributeValue, type OnnxInitializer, type OnnxNode } from './onnxWriter.ts';
+import { writeOnnxModel, type AttributeValue, type OnnxInitializer, type OnnxNode } from '../data/onnxWriter.ts';
 
 export interface KerasLayer {
   name: string;

@@ -7,6 +7,7 @@ import { adapterName as nameOf, softwareAdapterReason } from './adapterChoice';
 import type { Engine } from './engine';
 import { createOrtSession, type GpuBinding } from './ortSession';
 import { gpuBufferOf, WebGpuOps, WebGpuTensor } from './webgpuDevice';
+import { warmupModel } from './warmupModel';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -85,7 +86,10 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
       wrapOutput: (output) => new WebGpuTensor(output.dims, output.gpuBuffer as GPUBuffer, () => output.dispose()),
     };
   }
-  let creating: Promise<unknown> = Promise.resolve();
+  // The runtime starts now, on a one-node model, not with the first model file (warmupModel.ts).
+  let creating: Promise<unknown> = ort.InferenceSession.create(warmupModel(), sessionOptions)
+    .then((session) => session.release())
+    .catch(() => undefined);
   return {
     info,
     get device() {

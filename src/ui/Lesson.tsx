@@ -312,7 +312,6 @@ function Material({ step, loaded }: { step: LessonStep; loaded: LoadedDataset })
   const main = usePipeline((s) => s.runs.main);
   const changed = usePipeline((s) => s.runs.experiment);
   const catalog = usePipeline((s) => s.catalog);
-  const runs = usePipeline((s) => s.runs);
   const selection = useSelection((s) => s);
   const image = useShownImage(loaded);
   const subjects = useMemo(() => subjectsWithTestData(loaded.dataset), [loaded.dataset]);
@@ -377,8 +376,8 @@ function Material({ step, loaded }: { step: LessonStep; loaded: LoadedDataset })
           image={image}
           urlOf={urlOf}
           synthetic={loaded.dataset.synthetic}
-          main={{ url: selection.model ? resolveUrl(selection.model) : null, run: main, name: name(selection.model) }}
-          compare={compareUrl ? { url: compareUrl, run: runs.compare, name: name(compareUrl) } : null}
+          main={{ url: selection.model ? resolveUrl(selection.model) : null, name: name(selection.model) }}
+          compare={compareUrl ? { url: compareUrl, name: name(compareUrl) } : null}
           choices={modelsFor(catalog, selection.subject).filter(({ url }) => url !== resolveUrl(selection.model ?? ''))}
         />
       );

@@ -12,9 +12,9 @@ interface Props {
   image: ImageJson | undefined;
   urlOf: (path: string) => string;
   synthetic: boolean;
-  main: { url: string | null; run: RunState | undefined; name: string };
+  main: { url: string | null; name: string };
   /** The second model, when one is chosen. */
-  compare: { url: string; run: RunState | undefined; name: string } | null;
+  compare: { url: string; name: string } | null;
   /** The models the second one can be chosen from (the first left out). */
   choices: { url: string; json: ModelJson }[];
 }
@@ -27,6 +27,8 @@ export function SideBySide({ image, urlOf, synthetic, main, compare, choices }: 
   const { select, cancelRun } = useActions();
   const catalog = usePipeline((s) => s.catalog);
   const subject = useSelection((s) => s.subject);
+  const mainRun = usePipeline((s) => s.runs.main);
+  const compareRun = usePipeline((s) => s.runs.compare);
   const pair = sharedAndSingle(catalog, subject);
   const kind = (url: string | null) => {
     const entry = url ? catalog[url] : undefined;
@@ -35,8 +37,10 @@ export function SideBySide({ image, urlOf, synthetic, main, compare, choices }: 
   };
   const isPair = pair.shared?.url === main.url && pair.single?.url === compare?.url;
   const columns = [
-    { slot: 'main-side', runSlot: 'main', title: kind(main.url), ...main },
-    ...(compare ? [{ slot: 'compare', runSlot: 'compare', title: kind(compare.url), ...compare }] : []),
+    { slot: 'main-side', runSlot: 'main', title: kind(main.url), run: mainRun, ...main },
+    ...(compare
+      ? [{ slot: 'compare', runSlot: 'compare', title: kind(compare.url), run: compareRun, ...compare }]
+      : []),
   ];
   return (
     <section className="side-by-side" aria-labelledby="side-by-side-title">

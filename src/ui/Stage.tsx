@@ -4,8 +4,8 @@
 import type { ReactNode } from 'react';
 import type { DatasetJson } from '../data/datasetSchema';
 import { noTestDataReason } from '../data/testSet';
-import { useActions } from '../state/hooks';
-import type { ModelState, RunState } from '../state/pipelineStore';
+import { useActions, usePipeline } from '../state/hooks';
+import type { ModelState } from '../state/pipelineStore';
 import {
   LowLevelTile,
   RankLine,
@@ -20,7 +20,6 @@ import { TensorImage } from './TensorImage';
 import { SimulatedBadge } from './SimulatedChip';
 
 interface Props {
-  run: RunState | undefined;
   model: ModelState | undefined;
   modelName: string;
   dataset: DatasetJson;
@@ -33,8 +32,11 @@ interface Props {
   brain: ReactNode;
 }
 
-export function Stage({ run, model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
+export function Stage({ model, modelName, dataset, urlOf, imageIndex, controls, filmstrip, brain }: Props) {
   const { cancelRun, cancelModelLoad } = useActions();
+  // Its own subscription: the run changes at every denoising step, and what the viewer holds around
+  // the stage (the filmstrip, the brain, the panels below) must not render again with it.
+  const run = usePipeline((s) => s.runs.main);
   const image = dataset.images[run?.key.imageIndex ?? imageIndex];
   const result = run?.result;
   // A valid bundle may hold no trial to decode: the empty pickers above say nothing of why.

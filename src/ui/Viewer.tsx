@@ -26,7 +26,6 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   const selection = useSelection((s) => s);
   const catalog = usePipeline((s) => s.catalog);
   const models = usePipeline((s) => s.models);
-  const runs = usePipeline((s) => s.runs);
   const activity = usePipeline((s) => s.activity);
   const samples = useSettings((s) => s.samples);
   const autoRun = useSettings((s) => s.autoRun);
@@ -36,8 +35,10 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   // reconstruction with its retrieval list and rank, or 8 s when none comes. Once shown it stays
   // (the first run's end is remembered as state).
   const [waited, setWaited] = useState(false);
-  const mainStatus = runs.main?.status;
-  const mainRanked = runs.main?.resemblance != null;
+  // Only what it needs of the main run: the run itself changes at every denoising step, and the
+  // viewer renders every panel (Stage and SideBySide follow the runs themselves).
+  const mainStatus = usePipeline((s) => s.runs.main?.status);
+  const mainRanked = usePipeline((s) => s.runs.main?.resemblance != null);
   const [firstRunEnded, setFirstRunEnded] = useState(false);
   if (!firstRunEnded && ((mainStatus === 'done' && mainRanked) || mainStatus === 'failed')) setFirstRunEnded(true);
   useEffect(() => {
@@ -126,7 +127,6 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
   return (
     <div className="viewer">
       <Stage
-        run={runs.main}
         model={modelUrl ? models[modelUrl] : undefined}
         modelName={modelName(modelUrl)}
         dataset={dataset}
@@ -169,8 +169,8 @@ export function Viewer({ loaded }: { loaded: LoadedDataset }) {
         image={image}
         urlOf={urlOf}
         synthetic={dataset.synthetic}
-        main={{ url: modelUrl, run: runs.main, name: modelName(modelUrl) }}
-        compare={compareUrl ? { url: compareUrl, run: runs.compare, name: modelName(compareUrl) } : null}
+        main={{ url: modelUrl, name: modelName(modelUrl) }}
+        compare={compareUrl ? { url: compareUrl, name: modelName(compareUrl) } : null}
         choices={subjectModels.filter(({ url }) => url !== modelUrl)}
       />
 
