@@ -5,7 +5,7 @@ The sampler is the one docs/model-format.md specifies; src/inference/ddim.ts is 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -80,18 +80,21 @@ def ddim_sample(
 
 
 def guided(
-    denoise: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    denoise: Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor],
     tokens: torch.Tensor,
     scale: float,
+    condition: Callable[[torch.Tensor], Any] = lambda tokens: tokens,
 ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """Classifier-free guidance with all-zero unconditional tokens."""
+    """Classifier-free guidance with all-zero unconditional tokens. `denoise(x, t, c)` takes what
+    `condition` makes of the tokens (the tokens themselves, or TokenDecoder.condition's outputs),
+    computed here once for every step; with guidance, of the batch [tokens; zeros]."""
     if scale == 1.0:
-        return lambda x, t: denoise(x, t, tokens)
+        conditioning = condition(tokens)
+        return lambda x, t: denoise(x, t, conditioning)
+    conditioning = condition(torch.cat([tokens, torch.zeros_like(tokens)]))
 
     def run(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        both = denoise(
-            torch.cat([x, x]), torch.cat([t, t]), torch.cat([tokens, torch.zeros_like(tokens)])
-        )
+        both = denoise(torch.cat([x, x]), torch.cat([t, t]), conditioning)
         conditional, unconditional = both.chunk(2)
         return unconditional + scale * (conditional - unconditional)
 

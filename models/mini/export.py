@@ -22,7 +22,13 @@ import torch
 from .brain_model import BrainModel, Prior
 from .config import SHIPPED_SUBJECTS, BrainConfig, ImageConfig, TrainConfig, get_config, stage_key
 from .diffusion import cosine_alphas_cumprod
-from .image_model import DECODER_PARAMETERIZATION, ImageEncoder, PixelLatent, TokenDecoder
+from .image_model import (
+    CONDITION_OUTPUTS,
+    DECODER_PARAMETERIZATION,
+    ImageEncoder,
+    PixelLatent,
+    TokenDecoder,
+)
 from .onnx_io import tensor_json, to_onnx
 from .onnx_weights import load_exported
 from .quantize import fake_quantize_linears, quantize_onnx
@@ -36,6 +42,10 @@ BRAIN_BUNDLES = {  # the brain stage each brain bundle is exported from
     "alone": "mini-subj01-alone",
 }
 PARITY_TOLERANCE = {"atol": 2e-4, "rtol": 1e-3}
+# The decoder as two files: TokenDecoder.condition, run once per reconstruction, and
+# TokenDecoder.step, run at every denoising step on condition's outputs
+DECODER_CONDITION_FILE = "decoder-condition.onnx"
+DECODER_STEP_FILE = "decoder-step.onnx"
 
 
 class Wrapper(torch.nn.Module):
@@ -139,13 +149,7 @@ def export_image_side(image_side: ImageSide, cfg: TrainConfig, folder: Path, har
             folder / "vae-decoder.onnx",
             quantize=False,
         ),
-        "decoder.onnx": export_onnx(
-            decoder,
-            {"z_t": z, "t": torch.tensor([999.0, 10.0]), "tokens": tokens},
-            [DECODER_PARAMETERIZATION],
-            folder / "decoder.onnx",
-            quantize=False,
-        ),
+        **export_decoder(decoder, folder, z, tokens),
     }
     return {
         "format": IMAGE_SIDE_FORMAT,
@@ -171,6 +175,35 @@ def export_image_side(image_side: ImageSide, cfg: TrainConfig, folder: Path, har
             "seed": cfg.seed,
         },
     }
+
+
+def export_decoder(
+    decoder: TokenDecoder, folder: Path, z: torch.Tensor, tokens: torch.Tensor
+) -> dict[str, dict]:
+    """Writes the decoder's condition and step files (parity fixtures from the latent `z` and the
+    `tokens`) and returns their quantisation entries."""
+    return {
+        DECODER_CONDITION_FILE: export_onnx(
+            Wrapper(decoder.condition, decoder),
+            {"tokens": tokens},
+            list(CONDITION_OUTPUTS),
+            folder / DECODER_CONDITION_FILE,
+            quantize=False,
+        ),
+        DECODER_STEP_FILE: export_onnx(
+            Wrapper(decoder.step, decoder),
+            {"z_t": z, "t": torch.tensor([999.0, 10.0]), **decoder_condition(decoder, tokens)},
+            [DECODER_PARAMETERIZATION],
+            folder / DECODER_STEP_FILE,
+            quantize=False,
+        ),
+    }
+
+
+@torch.no_grad()
+def decoder_condition(decoder: TokenDecoder, tokens: torch.Tensor) -> dict[str, torch.Tensor]:
+    """decoder.condition(tokens) by output name: the step file's inputs besides z_t and t."""
+    return dict(zip(CONDITION_OUTPUTS, decoder.eval().condition(tokens)))
 
 
 def write_image_manifest(manifest: dict, folder: Path) -> None:
@@ -277,7 +310,8 @@ def export_brain(
         "files": {
             "backbone": "backbone.onnx",
             "prior": "prior.onnx",
-            "decoder": f"../{IMAGE_BUNDLE}/decoder.onnx",
+            "decoderCondition": f"../{IMAGE_BUNDLE}/{DECODER_CONDITION_FILE}",
+            "decoder": f"../{IMAGE_BUNDLE}/{DECODER_STEP_FILE}",
             "vaeDecoder": f"../{IMAGE_BUNDLE}/vae-decoder.onnx",
             "imageEncoder": f"../{IMAGE_BUNDLE}/image-encoder.onnx",
         },
@@ -410,6 +444,15 @@ def hardware() -> str:
 # ---------------------------------------------------------------- rebuilding from a checkpoint
 
 
+def load_decoder(decoder: TokenDecoder, folder: Path) -> None:
+    """Loads `decoder` from its two exported files in `folder` (checked against their fixtures)."""
+    load_exported(
+        Wrapper(decoder.condition, decoder),
+        folder / DECODER_CONDITION_FILE,
+        (Wrapper(decoder.step, decoder), folder / DECODER_STEP_FILE),
+    )
+
+
 def load_image_side(folder: Path) -> ImageSide:
     """The image side exported in `folder`, its weights read back from its ONNX files (and checked
     against their parity fixtures): the image side a rebuilt brain bundle points at."""
@@ -417,7 +460,7 @@ def load_image_side(folder: Path) -> ImageSide:
     icfg = ImageConfig(**manifest["config"])
     encoder, decoder = ImageEncoder(icfg), TokenDecoder(icfg)
     load_exported(encoder, folder / "image-encoder.onnx")
-    load_exported(decoder, folder / "decoder.onnx")
+    load_decoder(decoder, folder)
     return ImageSide(
         icfg,
         encoder.eval(),

@@ -174,10 +174,11 @@ class CrossAttention(nn.Module):
         self.norm = GroupNorm(8, channels, size)
         self.attn = Attention(channels, heads, size * size, tokens, key_dim=token_dim)
 
-    def forward(self, x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """Given the tokens' keys and values (self.attn.keys_values)."""
         c, s = self.channels, self.size
         q = self.norm(x).reshape(-1, c, s * s).transpose(1, 2)
-        return x + self.attn(q, tokens).transpose(1, 2).reshape(-1, c, s, s)
+        return x + self.attn.attend(q, keys, values).transpose(1, 2).reshape(-1, c, s, s)
 
 
 DECODER_PARAMETERIZATION = "x0"  # what TokenDecoder predicts (model.json decoder.parameterization)
@@ -189,7 +190,11 @@ class TokenDecoder(nn.Module):
     x0 = renderer(tokens) + UNet(z_t, renderer(tokens), t, tokens): the token grid conditions the
     UNet spatially (the rendering is concatenated to z_t) and through cross-attention, and the
     UNet's last convolution starts at zero, so training begins from the renderer's deterministic
-    reconstruction and diffusion only learns what the tokens leave open."""
+    reconstruction and diffusion only learns what the tokens leave open.
+
+    forward = step(condition(tokens)): what depends on the tokens alone (the rendering, the
+    cross-attention keys and values) is `condition`, computed once per reconstruction, and each
+    denoising step runs `step` (the exported bundle has one ONNX file of each)."""
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
@@ -224,11 +229,41 @@ class TokenDecoder(nn.Module):
         nn.init.zeros_(self.out[-1].bias)
         self.width = w
 
-    def forward(self, z_t: torch.Tensor, t: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        base = self.renderer(tokens)
-        time = self.time_mlp(timestep_embedding(t, self.width))
+    def condition(self, tokens: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """tokens [B,T,D] -> what every step needs of them, named by CONDITION_OUTPUTS."""
         context = self.token_proj(tokens)
-        h1 = self.attn1(self.down1(self.stem(torch.cat([z_t, base], 1)), time), context)
-        h = self.mid2(self.mid_attn(self.mid1(self.downsample(h1), time), context), time)
-        h = self.attn2(self.up1(torch.cat([self.upsample(h), h1], 1), time), context)
+        keys_values = [
+            kv
+            for attn in (self.attn1, self.mid_attn, self.attn2)
+            for kv in attn.attn.keys_values(context)
+        ]
+        return (self.renderer(tokens), *keys_values)
+
+    def step(
+        self,
+        z_t: torch.Tensor,
+        t: torch.Tensor,
+        base: torch.Tensor,
+        keys1: torch.Tensor,
+        values1: torch.Tensor,
+        mid_keys: torch.Tensor,
+        mid_values: torch.Tensor,
+        keys2: torch.Tensor,
+        values2: torch.Tensor,
+    ) -> torch.Tensor:
+        """One denoising step: x0 for z_t at t, given condition(tokens)."""
+        time = self.time_mlp(timestep_embedding(t, self.width))
+        h1 = self.attn1(self.down1(self.stem(torch.cat([z_t, base], 1)), time), keys1, values1)
+        h = self.mid_attn(self.mid1(self.downsample(h1), time), mid_keys, mid_values)
+        h = self.attn2(
+            self.up1(torch.cat([self.upsample(self.mid2(h, time)), h1], 1), time), keys2, values2
+        )
         return base + self.out(h)
+
+    def forward(self, z_t: torch.Tensor, t: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        return self.step(z_t, t, *self.condition(tokens))
+
+
+# The names of TokenDecoder.condition's outputs: the outputs of decoder-condition.onnx and, besides
+# z_t and t, the inputs of decoder-step.onnx (step's parameter names)
+CONDITION_OUTPUTS = ("base", "keys1", "values1", "mid_keys", "mid_values", "keys2", "values2")

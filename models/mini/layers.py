@@ -35,7 +35,8 @@ class Attention(nn.Module):
     def _split(self, x: torch.Tensor, length: int) -> torch.Tensor:
         return x.reshape(-1, length, self.heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, query: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+    def _projections(self) -> tuple[torch.Tensor, ...]:
+        """wq, wk, wv, bq, bk, bv."""
         w = self.width
         if self.separate:
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
@@ -46,11 +47,31 @@ class Attention(nn.Module):
                 self.in_proj_weight[2 * w :],
             )
         bq, bk, bv = self.in_proj_bias[:w], self.in_proj_bias[w : 2 * w], self.in_proj_bias[2 * w :]
+        return wq, wk, wv, bq, bk, bv
+
+    def forward(self, query: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        wq, wk, wv, bq, bk, bv = self._projections()
         q = self._split(F.linear(query, wq, bq), self.query_length)
         k = self._split(F.linear(context, wk, bk), self.key_length)
         v = self._split(F.linear(context, wv, bv), self.key_length)
+        return self._attend(q, k, v)
+
+    def keys_values(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The context's keys and values [B, heads, key_length, head_dim]: what `attend` needs of
+        the context, computed once when many queries attend to the same context (the decoder's
+        denoising steps)."""
+        _, wk, wv, _, bk, bv = self._projections()
+        k = self._split(F.linear(context, wk, bk), self.key_length)
+        return k, self._split(F.linear(context, wv, bv), self.key_length)
+
+    def attend(self, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        """forward(query, context) given keys_values(context)."""
+        wq, _, _, bq, _, _ = self._projections()
+        return self._attend(self._split(F.linear(query, wq, bq), self.query_length), keys, values)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         weights = torch.softmax(q @ k.transpose(2, 3) * self.head_dim**-0.5, dim=-1)
-        out = (weights @ v).transpose(1, 2).reshape(-1, self.query_length, w)
+        out = (weights @ v).transpose(1, 2).reshape(-1, self.query_length, self.width)
         return self.out_proj(out)
 
 

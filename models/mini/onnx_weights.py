@@ -23,11 +23,12 @@ from onnx import numpy_helper
 from .onnx_io import tensor_from_json, to_onnx
 
 
-def load_from_onnx(
+def traced_weights(
     module: torch.nn.Module, path: Path, inputs: dict[str, torch.Tensor], outputs: list[str]
-) -> None:
-    """Fills `module`'s parameters in place from `path` (exported from a module of the same code
-    with these input and output names); raises ValueError naming the file if any cannot be found."""
+) -> np.ndarray:
+    """`module`'s parameters, flat in named_parameters order, as `path` holds them (exported from a
+    module of the same code with these input and output names); NaN where the file has none (a
+    file exported from part of a module: TokenDecoder.condition, say)."""
     params = dict(module.named_parameters())
     total = sum(p.numel() for p in params.values())
     if total >= 2**24:
@@ -67,15 +68,7 @@ def load_from_onnx(
                 f"the code {list(indices.shape)}"
             )
         flat[indices.ravel().astype(np.int64)] = values.ravel()
-    if np.isnan(flat).any():
-        missing = sorted(
-            {n for n, o in offsets.items() if np.isnan(flat[o : o + params[n].numel()]).any()}
-        )
-        more = " …" if len(missing) > 5 else ""
-        raise ValueError(f"{path}: no weights found for {', '.join(missing[:5])}{more}")
-    with torch.no_grad():
-        for name, p in params.items():
-            p.copy_(torch.from_numpy(flat[offsets[name] : offsets[name] + p.numel()]).view_as(p))
+    return flat
 
 
 def shipped_weights(model: onnx.ModelProto) -> dict[str, np.ndarray]:
@@ -96,22 +89,46 @@ def shipped_weights(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     return weights
 
 
-def load_exported(module: torch.nn.Module, path: Path) -> None:
+def load_exported(module: torch.nn.Module, path: Path, *more: tuple[torch.nn.Module, Path]) -> None:
     """Loads `module` from the ONNX file export_onnx wrote, then checks it reproduces that file's
-    parity fixture (parity/<name>.json: the exporter's inputs, outputs and tolerance)."""
-    fixture_path = path.parent / "parity" / f"{path.name}.json"
-    fixture = json.loads(fixture_path.read_text())
-    inputs = {k: tensor_from_json(v) for k, v in fixture["inputs"].items()}
-    load_from_onnx(module, path, inputs, list(fixture["outputs"]))
+    parity fixture (parity/<name>.json: the exporter's inputs, outputs and tolerance).
+
+    A module exported in parts (TokenDecoder as its condition and step files) loads from all of
+    them: `more` pairs each further file with the module it was exported from, a view whose
+    parameters are `module`'s in the same order (export.Wrapper(decoder.condition, decoder))."""
+    parts = [(module, path), *more]
+    params = dict(module.named_parameters())
+    flat = np.full(sum(p.numel() for p in params.values()), np.nan, dtype=np.float32)
+    fixtures = []
+    for view, file in parts:
+        fixture_path = file.parent / "parity" / f"{file.name}.json"
+        fixture = json.loads(fixture_path.read_text())
+        inputs = {k: tensor_from_json(v) for k, v in fixture["inputs"].items()}
+        found = traced_weights(view, file, inputs, list(fixture["outputs"]))
+        flat = np.where(np.isnan(found), flat, found)
+        fixtures.append((view, file, fixture_path, fixture, inputs))
+    offsets = dict(zip(params, np.cumsum([0] + [p.numel() for p in params.values()])[:-1].tolist()))
+    if np.isnan(flat).any():
+        missing = sorted(
+            {n for n, o in offsets.items() if np.isnan(flat[o : o + params[n].numel()]).any()}
+        )
+        more_names = " …" if len(missing) > 5 else ""
+        files = ", ".join(str(file) for _, file in parts)
+        raise ValueError(f"{files}: no weights found for {', '.join(missing[:5])}{more_names}")
     with torch.no_grad():
-        result = module.eval()(*inputs.values())
-    for (name, expected), got in zip(
-        fixture["outputs"].items(), result if isinstance(result, tuple) else (result,)
-    ):
-        if not torch.allclose(
-            got, tensor_from_json(expected), atol=fixture["atol"], rtol=fixture["rtol"]
+        for name, p in params.items():
+            p.copy_(torch.from_numpy(flat[offsets[name] : offsets[name] + p.numel()]).view_as(p))
+    module.eval()
+    for view, file, fixture_path, fixture, inputs in fixtures:
+        with torch.no_grad():
+            result = view.eval()(*inputs.values())
+        for (name, expected), got in zip(
+            fixture["outputs"].items(), result if isinstance(result, tuple) else (result,)
         ):
-            raise ValueError(
-                f"{fixture_path}: {name} of the weights loaded from {path.name} differs from the "
-                "fixture"
-            )
+            if not torch.allclose(
+                got, tensor_from_json(expected), atol=fixture["atol"], rtol=fixture["rtol"]
+            ):
+                raise ValueError(
+                    f"{fixture_path}: {name} of the weights loaded from {file.name} differs from "
+                    "the fixture"
+                )

@@ -33,9 +33,11 @@ def sample_latent(
     start: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """The decoder's latent (scaled, as the sampler returns it) for `tokens`, with guidance; from
-    `start` (the backbone's blurry latent) at cfg.img2img_strength when given."""
+    `start` (the backbone's blurry latent) at cfg.img2img_strength when given. What depends on
+    the tokens alone is computed once (TokenDecoder.condition), as the app does."""
+    decoder = image_side.trained_decoder()
     return ddim_sample(
-        guided(image_side.trained_decoder(), tokens, cfg.cfg_scale),
+        guided(lambda x, t, c: decoder.step(x, t, *c), tokens, cfg.cfg_scale, decoder.condition),
         noise,
         cosine_alphas_cumprod(cfg.decoder_train_steps),
         cfg.decoder_sample_steps,

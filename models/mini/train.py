@@ -53,6 +53,7 @@ from .export import (
     export_all,
     export_image_side,
     hardware,
+    load_decoder,
     read_image_manifest,
     write_image_manifest,
 )
@@ -323,10 +324,10 @@ def decoder_settings(cfg: TrainConfig, icfg: ImageConfig, encoder_key: str) -> d
 
 
 def from_export(
-    folder: Path, stage: str, modules: dict[str, torch.nn.Module]
+    folder: Path, stage: str, load_from: Callable[[Path], None]
 ) -> Callable[[str], bool]:
-    """Loads `modules` ({ONNX file: module}) from the exported image side in `folder` if its
-    image-side.json says it was exported from the checkpoint of this stage key."""
+    """Loads the stage's modules from the exported image side in `folder` (`load_from(folder)`) if
+    its image-side.json says it was exported from the checkpoint of this stage key."""
 
     def load(key: str) -> bool:
         manifest = folder / "image-side.json"
@@ -335,8 +336,7 @@ def from_export(
             or json.loads(manifest.read_text()).get("keys", {}).get(stage) != key
         ):
             return False
-        for file, module in modules.items():
-            load_exported(module, folder / file)
+        load_from(folder)
         return True
 
     return load
@@ -382,7 +382,9 @@ def train_image_encoder(
         common,
         frozen=frozen,
         exported=exported
-        and from_export(exported, "image-encoder", {"image-encoder.onnx": encoder}),
+        and from_export(
+            exported, "image-encoder", lambda f: load_exported(encoder, f / "image-encoder.onnx")
+        ),
     )
     while not stage.done:
         idx = batch_indices()
@@ -450,7 +452,7 @@ def train_decoder(
         log,
         decoder_settings(cfg, icfg, image_side.key),
         frozen=frozen,
-        exported=exported and from_export(exported, "decoder", {"decoder.onnx": decoder}),
+        exported=exported and from_export(exported, "decoder", lambda f: load_decoder(decoder, f)),
     )
     image_side.keys["decoder"] = stage.key
     while not stage.done:

@@ -49,6 +49,23 @@ def test_guidance_extrapolates_from_the_unconditional_output():
     assert torch.allclose(guided(denoise, tokens, 1.0)(x, t), torch.full((1, 3), 4.0))
 
 
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_guidance_conditions_once_for_every_step(scale):
+    """The decoder's token-only work (`condition`) runs once, on [tokens; zeros] with guidance."""
+    seen = []
+
+    def condition(tokens):
+        seen.append(tokens.clone())
+        return tokens.sum((1, 2)).view(-1, 1)
+
+    step = guided(lambda x, t, c: x + c, torch.ones(1, 2, 2), scale, condition)
+    outputs = [step(torch.zeros(1, 3), torch.full((1,), float(t))) for t in (9, 5, 0)]
+    assert len(seen) == 1 and seen[0].shape[0] == (1 if scale == 1.0 else 2)
+    assert float(seen[0][1:].abs().sum()) == 0
+    for out in outputs:
+        assert torch.allclose(out, torch.full((1, 3), 4.0 * scale))
+
+
 def test_img2img_starts_later_from_the_noised_start():
     """Strength s skips the first round((1-s)k) timesteps and begins there from start, noised."""
     alphas = cosine_alphas_cumprod(100)

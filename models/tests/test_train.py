@@ -14,7 +14,13 @@ from models.mini.train import run
 from models.tests.app import parity_suite, validate_dataset, validate_models
 
 EXPECTED_FILES = {
-    "mini-image": {"image-encoder.onnx", "vae-decoder.onnx", "decoder.onnx", "image-side.json"},
+    "mini-image": {
+        "image-encoder.onnx",
+        "vae-decoder.onnx",
+        "decoder-condition.onnx",
+        "decoder-step.onnx",
+        "image-side.json",
+    },
     "mini-multisubject": {
         "adapter-subj02.onnx",
         "adapter-subj05.onnx",
@@ -126,7 +132,7 @@ def test_model_json_declares_the_contract_and_scores(trained):
     assert sampler["decoder"]["img2imgStrength"] == manifest["decoder"]["img2imgStrength"]
     assert sampler["decoder"]["start"]["shape"] == sampler["decoder"]["noise"]["shape"]
     assert manifest["quantization"]["adapter-subj01.onnx"]["weights"] == "int8"
-    assert manifest["quantization"]["../mini-image/decoder.onnx"]["weights"] == "fp32"
+    assert manifest["quantization"]["../mini-image/decoder-step.onnx"]["weights"] == "fp32"
     image_side = json.loads((out / "mini-image" / "image-side.json").read_text())
     assert manifest["provenance"]["notes"]["imageSide"] == {
         k: image_side[k] for k in ("id", "version", "key")
@@ -167,7 +173,9 @@ def test_a_changed_setting_retrains_that_stage_and_the_stages_after_it(trained, 
 
 def test_the_brain_stage_reuses_the_image_side_and_never_trains_it(trained, tmp_path, capsys):
     out, work = trained
-    before = {f: (out / "mini-image" / f).read_bytes() for f in ("decoder.onnx", "image-side.json")}
+    before = {
+        f: (out / "mini-image" / f).read_bytes() for f in ("decoder-step.onnx", "image-side.json")
+    }
     run(get_config("smoke", {"finetune_steps": "11"}), out, work, stage="brain")
     log = capsys.readouterr().out
     assert '"message": "image-encoder: resumed"' in log and '"message": "decoder: resumed"' in log
