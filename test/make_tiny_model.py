@@ -1,6 +1,8 @@
 """Writes two tiny model bundles for the TypeScript tests (run by test/tinyModel.ts):
 
-  <out>/tiny-image/   decoder.onnx, vae-decoder.onnx, image-encoder.onnx (+ parity/)
+  <out>/tiny-image/   decoder.onnx, vae-decoder.onnx, image-encoder.onnx (+ parity/), and the same
+                      decoder split in two: decoder-condition.onnx (tokens -> projected, once per run)
+                      and decoder-step.onnx (z_t, t, projected -> v)
   <out>/tiny-brain/   model.json, adapter-subj01.onnx, adapter-subj02.onnx, backbone.onnx, prior.onnx
                       (+ parity/, with sampler.json); model.json reaches the image files via ../tiny-image/
 
@@ -47,8 +49,9 @@ def adapter(s, voxels): return voxels @ W[s]
 def backbone(shared): return ((shared @ W["tokens"]).reshape(-1, T, D), shared @ W["retrieval"],
                               (shared @ W["blurry"]).reshape(-1, C, h, w))
 def prior(x_t, t, cond): return 0.5 * cond + 0.1 * x_t + 0.001 * t[:, None, None]
-def decoder(z_t, t, tokens): return (0.5 * z_t + (tokens.reshape(-1, T * D) @ W["decoder"]).reshape(-1, C, h, w)
-                                     + 0.001 * t[:, None, None, None])
+def decoder_condition(tokens): return (tokens.reshape(-1, T * D) @ W["decoder"]).reshape(-1, C, h, w)
+def decoder_step(z_t, t, projected): return 0.5 * z_t + projected + 0.001 * t[:, None, None, None]
+def decoder(z_t, t, tokens): return decoder_step(z_t, t, decoder_condition(tokens))
 def vae(z): return 1 / (1 + np.exp(-(z.reshape(-1, C * h * w) @ W["vae"]).reshape(-1, 3, S, S)))
 def encoder(image):
     flat = image.reshape(-1, 3 * S * S)
@@ -102,6 +105,18 @@ def write_onnx(image_dir, brain_dir):
         [const("half", np.float32(0.5)), const("milli", np.float32(0.001)), const("Wd", W["decoder"]),
          const("fshape", np.array([-1, T * D], np.int64)), const("lshape", np.array([-1, C, h, w], np.int64)),
          const("axes", np.array([1, 2, 3], np.int64))])
+    save(f"{image_dir}/decoder-condition.onnx", [
+        node("Reshape", ["tokens", "fshape"], ["flat"]), node("MatMul", ["flat", "Wd"], ["m"]),
+        node("Reshape", ["m", "lshape"], ["projected"]),
+    ], [value("tokens", T, D)], [value("projected", C, h, w)],
+        [const("Wd", W["decoder"]), const("fshape", np.array([-1, T * D], np.int64)),
+         const("lshape", np.array([-1, C, h, w], np.int64))])
+    save(f"{image_dir}/decoder-step.onnx", [
+        node("Mul", ["z_t", "half"], ["a"]), node("Add", ["a", "projected"], ["ab"]),
+        node("Unsqueeze", ["t", "axes"], ["t4"]), node("Mul", ["t4", "milli"], ["tt"]), node("Add", ["ab", "tt"], ["v"]),
+    ], [value("z_t", C, h, w), helper.make_tensor_value_info("t", TensorProto.FLOAT, ["B"]), value("projected", C, h, w)],
+        [value("v", C, h, w)],
+        [const("half", np.float32(0.5)), const("milli", np.float32(0.001)), const("axes", np.array([1, 2, 3], np.int64))])
     save(f"{image_dir}/vae-decoder.onnx", [
         node("Reshape", ["z", "fshape"], ["flat"]), node("MatMul", ["flat", "Wv"], ["m"]),
         node("Reshape", ["m", "ishape"], ["logits"]), node("Sigmoid", ["logits"], ["image"]),
@@ -155,6 +170,10 @@ def write_parity(image_dir, brain_dir):
     fixture(brain_dir, "prior.onnx", {"x_t": x_t, "t": t, "cond": cond}, {"x0": prior(x_t, t, cond)})
     z_t, tokens = r(C, h, w), r(T, D)
     fixture(image_dir, "decoder.onnx", {"z_t": z_t, "t": t, "tokens": tokens}, {"v": decoder(z_t, t, tokens)})
+    fixture(image_dir, "decoder-condition.onnx", {"tokens": tokens}, {"projected": decoder_condition(tokens)})
+    projected = decoder_condition(tokens)
+    fixture(image_dir, "decoder-step.onnx", {"z_t": z_t, "t": t, "projected": projected},
+            {"v": decoder_step(z_t, t, projected)})
     z = r(C, h, w)
     fixture(image_dir, "vae-decoder.onnx", {"z": z}, {"image": vae(z)})
     image = rng.random((2, 3, S, S)).astype(np.float32)

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrtNodeEngine } from '../src/node/ortEngine';
-import { onnxFilesWithFixtures, parityFolders, readJson, type SamplerFixture } from './parity';
-import { onnxParity, samplerParity, type ParityResult } from './parityChecks';
+import { onnxFilesWithFixtures, parityFolders, readJson, type OnnxFixture, type SamplerFixture } from './parity';
+import { onnxParity, samplerParity, splitDecoderParity, type ParityResult } from './parityChecks';
 import { TinyModel } from './tinyModel';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +38,15 @@ describe('parity machinery, on the tiny model the tests write', () => {
     const results = await samplerParity(engine, tiny.brainDir);
     expect(results.map((r) => r.name)).toEqual(['prior sampler tokens', 'decoder sampler latent', 'decoded image']);
     expect(problems(results)).toEqual([]);
+    expect(await splitDecoderParity(engine, tiny.brainDir)).toEqual([]); // one decoder file: nothing to chain
+  });
+
+  it('chains the split decoder and reproduces the samplers with it', async () => {
+    await tiny.useSplitDecoder();
+    const chain = await splitDecoderParity(engine, tiny.brainDir);
+    expect(chain.map((r) => r.name)).toEqual(['decoder condition -> step v']);
+    expect(problems(chain)).toEqual([]);
+    expect(problems(await samplerParity(engine, tiny.brainDir))).toEqual([]);
   });
 
   it('reports an output that differs, a sampler that differs and a file without a fixture', async () => {
@@ -48,6 +57,15 @@ describe('parity machinery, on the tiny model the tests write', () => {
     expect(problems(await samplerParity(engine, tiny.brainDir))).toEqual([
       expect.stringMatching(/^decoder sampler latent: \d+ of 16 values outside atol/),
       expect.stringMatching(/^decoded image: /),
+    ]);
+    // A step fixture made from other conditioning than the condition file gives for its tokens.
+    await tiny.useSplitDecoder();
+    const stepPath = join(tiny.imageDir, 'parity', 'decoder-step.onnx.json');
+    const step = await readJson<OnnxFixture>(stepPath);
+    step.inputs.t = { ...step.inputs.t!, data: Buffer.from(new Float32Array([3, 8]).buffer).toString('base64') };
+    await writeFile(stepPath, JSON.stringify(step));
+    expect(problems(await splitDecoderParity(engine, tiny.brainDir))).toEqual([
+      expect.stringMatching(/^decoder condition -> step v: \d+ of 16 values outside atol/),
     ]);
     await writeFile(join(tiny.brainDir, 'extra.onnx'), '');
     expect(problems(await onnxParity(engine, tiny.brainDir, 'extra.onnx'))).toEqual([
@@ -75,6 +93,13 @@ describe('parity of the exported bundles with PyTorch (onnxruntime-node, CPU)', 
         'reproduces the Python DDIM samplers through onnxruntime',
         async () => {
           expect(problems(await samplerParity(engine, folder))).toEqual([]);
+        },
+      );
+
+      it.runIf(existsSync(join(folder, 'model.json')))(
+        'chains its split decoder (condition once, then the step) as PyTorch computes it',
+        async () => {
+          expect(problems(await splitDecoderParity(engine, folder))).toEqual([]);
         },
       );
     });

@@ -3,7 +3,8 @@
 // Node only.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import type { ModelJson } from '../src/data/modelSchema';
 import type { Engine, HostTensor } from '../src/inference/engine';
 import { MindEyeModel } from '../src/inference/model';
 import { latentToImage, sampleDecoder, samplePrior } from '../src/inference/pipeline';
@@ -48,6 +49,37 @@ export async function onnxParity(engine: Engine, folder: string, file: string): 
     );
   } finally {
     await session.dispose();
+  }
+}
+
+/**
+ * A bundle's decoder split in two (model.json files.decoderCondition and files.decoder), run as the
+ * app chains them: the condition file on its fixture's tokens, its outputs (not the fixture's) fed
+ * to the step file with the step fixture's z_t and t, against the step fixture's output. The two
+ * fixtures start from the same tokens (the exporters write them so), so this holds the chain to
+ * PyTorch's unsplit decoder. Empty for a bundle with one decoder file.
+ */
+export async function splitDecoderParity(engine: Engine, folder: string): Promise<ParityResult[]> {
+  const { files } = await readJson<ModelJson>(join(folder, 'model.json'));
+  if (files.decoderCondition === undefined) return [];
+  const open = async (file: string) => {
+    const path = join(folder, file);
+    const fixture = await readJson<OnnxFixture>(join(dirname(path), 'parity', `${basename(path)}.json`));
+    return { fixture, session: await engine.createSession(new Uint8Array(await readFile(path)), file) };
+  };
+  const condition = await open(files.decoderCondition);
+  const step = await open(files.decoder);
+  try {
+    const start = performance.now();
+    const conditioning = await condition.session.run({ tokens: decodeTensor(condition.fixture.inputs.tokens!) });
+    const { z_t, t } = step.fixture.inputs;
+    const outputs = await step.session.run({ ...conditioning, z_t: decodeTensor(z_t!), t: decodeTensor(t!) });
+    const ms = performance.now() - start;
+    return Object.entries(step.fixture.outputs).map(([name, expected]) =>
+      compare(`decoder condition -> step ${name}`, outputs[name], decodeTensor(expected), step.fixture, ms),
+    );
+  } finally {
+    await Promise.all([condition.session.dispose(), step.session.dispose()]);
   }
 }
 

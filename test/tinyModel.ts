@@ -37,6 +37,14 @@ export class TinyModel {
     await writeFile(path, JSON.stringify(json));
   }
 
+  /** Points model.json at the decoder split in two (decoderCondition + the step), as the mini bundles ship it. */
+  useSplitDecoder(): Promise<void> {
+    return this.editModelJson((json) => {
+      json.files.decoderCondition = '../tiny-image/decoder-condition.onnx';
+      json.files.decoder = '../tiny-image/decoder-step.onnx';
+    });
+  }
+
   async dispose(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
   }

@@ -127,6 +127,9 @@ export const modelSchema = z.strictObject({
   files: z.strictObject({
     backbone: onnxPath,
     prior: onnxPath,
+    // optional: the decoder's token-only part, run once per reconstruction; the decoder's step then
+    // takes its outputs instead of the tokens (docs/model-format.md)
+    decoderCondition: onnxPath.optional(),
     decoder: onnxPath,
     vaeDecoder: onnxPath,
     imageEncoder: onnxPath,

@@ -13,11 +13,30 @@ export interface FileContract {
   outputs: IoSpec;
   /** Outputs the file may leave out (the backbone's blurry_latent). */
   optionalOutputs?: readonly string[];
+  /**
+   * Outputs beyond `outputs` the file may declare, each float32 with a declared shape [B, ...sizes]
+   * (the decoder's conditioning, whose names and sizes are the file's own); absent: no others.
+   */
+  otherOutputs?: 'declared';
 }
 
-export type StageName = 'adapter' | 'backbone' | 'prior' | 'decoder' | 'vaeDecoder' | 'imageEncoder';
+export type StageName =
+  'adapter' | 'backbone' | 'prior' | 'decoderCondition' | 'decoder' | 'vaeDecoder' | 'imageEncoder';
 
-export function contractOf(stage: StageName, model: ModelJson, subject?: string): FileContract {
+/** The inputs of the decoder's step that are not the decoderCondition file's outputs. */
+const STEP_INPUTS = ['z_t', 't'] as const;
+
+/**
+ * The contract of a stage's file. The decoder's step takes `tokens`, or, in a bundle with a
+ * decoderCondition file, that file's outputs by name and shape (`conditioning`: what it declares):
+ * the token-only work then runs once per reconstruction instead of at every step.
+ */
+export function contractOf(
+  stage: StageName,
+  model: ModelJson,
+  subject?: string,
+  conditioning?: readonly ValueInfo[],
+): FileContract {
   const { H, T, D, E, C, h, w, S } = model.dims;
   const tokens = ['B', T, D] as const;
   const latent = ['B', C, h, w] as const;
@@ -39,11 +58,17 @@ export function contractOf(stage: StageName, model: ModelJson, subject?: string)
         inputs: { x_t: tokens, t: ['B'], cond: tokens },
         outputs: { [model.prior.parameterization]: tokens },
       };
-    case 'decoder':
+    case 'decoderCondition':
+      return { inputs: { tokens }, outputs: {}, otherOutputs: 'declared' };
+    case 'decoder': {
+      const given = conditioning
+        ? Object.fromEntries(conditioning.map((c) => [c.name, ['B', ...(c.shape ?? []).slice(1)] as DimSpec[]]))
+        : { tokens };
       return {
-        inputs: { z_t: latent, t: ['B'], tokens },
+        inputs: { z_t: latent, t: ['B'], ...given },
         outputs: { [model.decoder.parameterization]: latent },
       };
+    }
     case 'vaeDecoder':
       return { inputs: { z: latent }, outputs: { image: ['B', 3, S, S] } };
     case 'imageEncoder':
@@ -81,6 +106,18 @@ export function contractProblems(session: EngineSession, contract: FileContract)
   };
   check('input', session.inputs, contract.inputs, []);
   check('output', session.outputs, contract.outputs, contract.optionalOutputs ?? []);
+  if (contract.otherOutputs === 'declared') {
+    const others = session.outputs.filter((o) => !(o.name in contract.outputs));
+    if (others.length === 0) problems.push('has no outputs');
+    for (const { name, type, shape } of others) {
+      if ((STEP_INPUTS as readonly string[]).includes(name))
+        problems.push(`output ${name} has the name of another input of the decoder's step`);
+      if (type !== null && type !== 'float32') problems.push(`output ${name} is ${type}, expected float32`);
+      // The step file's inputs are checked against these shapes, so they must be declared.
+      if (shape === null || typeof shape[0] === 'number' || shape.slice(1).some((d) => typeof d !== 'number'))
+        problems.push(`output ${name} has shape ${shape ? formatShape(shape) : 'undeclared'}, expected [B, sizes...]`);
+    }
+  }
   return problems;
 }
 

@@ -160,9 +160,9 @@ describe('ddimSample', () => {
 });
 
 describe('withGuidance', () => {
-  // A linear "model": out = x + sum(tokens) per batch entry, so the unconditional half sees 0.
-  const model = async (x: Float32Array, _t: number, tokens: Float32Array) => {
-    const batch = tokens.length / 2; // two tokens per entry
+  // A linear "model" conditioned on [tokens; 0] (two per entry): out = x + sum(tokens) per batch entry.
+  const conditioned = (tokens: Float32Array) => async (x: Float32Array) => {
+    const batch = tokens.length / 2;
     const perEntry = x.length / batch;
     return x.map((v, i) => {
       const b = Math.floor(i / perEntry);
@@ -172,19 +172,20 @@ describe('withGuidance', () => {
 
   it('mixes conditional and all-zero unconditional outputs as u + s(c − u), in one batched call', async () => {
     let calls = 0;
-    const counted = async (x: Float32Array, t: number, tokens: Float32Array) => {
-      calls++;
-      return model(x, t, tokens);
-    };
     const tokens = Float32Array.of(1, 2, 10, 20); // batch 2: sums 3 and 30
-    const out = await withGuidance(counted, tokens, 4)(Float32Array.of(0.5, 0.5, 1, 1), 0);
+    const model = conditioned(guidanceBatch(4).tokens(tokens));
+    const counted = async (x: Float32Array) => {
+      calls++;
+      return model(x);
+    };
+    const out = await withGuidance(counted, 4)(Float32Array.of(0.5, 0.5, 1, 1), 0);
     // c = x + sum, u = x  ->  u + 4 (c - u) = x + 4 sum
     expect(Array.from(out)).toEqual([12.5, 12.5, 121, 121]);
     expect(calls).toBe(1);
   });
 
   it('is the conditional model at scale 1', async () => {
-    const out = await withGuidance(model, Float32Array.of(1, 2), 1)(Float32Array.of(0), 0);
+    const out = await withGuidance(conditioned(Float32Array.of(1, 2)), 1)(Float32Array.of(0), 0);
     expect(Array.from(out)).toEqual([3]);
   });
 });

@@ -130,9 +130,6 @@ export async function ddimSample(
   return x0;
 }
 
-/** A denoiser conditioned on tokens: the model call, for any batch (tokens has the same batch as x). */
-export type ConditionedDenoise = (x: Float32Array, t: number, tokens: Float32Array) => Promise<Float32Array>;
-
 /**
  * Classifier-free guidance's batch layout, with all-zero unconditional tokens: the model sees
  * `copies` of x ([x; x]) with `tokens(t)` ([t; 0]) in one call, and the guided output
@@ -162,16 +159,19 @@ export function guidanceBatch(scale: number): GuidanceBatch {
   };
 }
 
-/** The model under guidance (guidanceBatch): one call per step instead of two, as the Python sampler does. */
-export function withGuidance(model: ConditionedDenoise, tokens: Float32Array, scale: number): Denoise {
+/**
+ * The model under guidance (guidanceBatch): one call per step instead of two, as the Python sampler
+ * does. `model` takes the guidance batch [x; x], already conditioned on guidanceBatch's tokens (the
+ * caller prepares them, or what the decoder makes of them, once for all the steps).
+ */
+export function withGuidance(model: Denoise, scale: number): Denoise {
   const guidance = guidanceBatch(scale);
-  if (guidance.copies === 1) return (x, t) => model(x, t, tokens);
-  const batchTokens = guidance.tokens(tokens);
+  if (guidance.copies === 1) return model;
   return async (x, t) => {
     const n = x.length;
     const batch = new Float32Array(guidance.copies * n);
     for (let copy = 0; copy < guidance.copies; copy++) batch.set(x, copy * n);
-    const out = await model(batch, t, batchTokens);
+    const out = await model(batch, t);
     if (out.length !== batch.length)
       throw new Error(`the model returned ${out.length} values for ${batch.length} inputs`);
     const guided = new Float32Array(n);

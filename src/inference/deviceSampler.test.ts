@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostDeviceOps } from '../../test/hostDevice';
-import { ddimSample, withGuidance, type NoiseSchedule } from './ddim';
+import { ddimSample, guidanceBatch, withGuidance, type NoiseSchedule } from './ddim';
 import { ddimSampleOnDevice } from './deviceSampler';
 import type { DeviceTensor } from './engine';
 
@@ -28,17 +28,16 @@ describe('the device DDIM sampler', () => {
         const dims = [2, 3, 4];
         const noise = Float32Array.from({ length: 24 }, (_, i) => Math.sin(7 * i));
         const tokens = Float32Array.from({ length: 24 }, (_, i) => 0.1 * Math.cos(i));
+        // As the decoder sees it under guidance: [x; x] with [tokens; 0].
+        const bothTokens = guidanceBatch(guidance ?? 1).tokens(tokens);
         const host = await ddimSample(
-          withGuidance(async (x, t, tok) => model(x, t, tok), tokens, guidance ?? 1),
+          withGuidance(async (x, t) => model(x, t, bothTokens), guidance ?? 1),
           noise,
           schedule(parameterization),
           7,
         );
 
         const ops = new HostDeviceOps();
-        // As the decoder sees it under guidance: [x; x] with [tokens; 0].
-        const bothTokens = new Float32Array(guidance === null ? 24 : 48);
-        bothTokens.set(tokens);
         const previews: number[] = [];
         const device = await ddimSampleOnDevice(
           ops,

@@ -74,6 +74,41 @@ describe('MindEyeModel.load', () => {
     ]);
   });
 
+  it('runs a decoder split in two as the single file: conditioning once, then the step', async () => {
+    const single = await load(['subj01']);
+    const tokens = { dims: [2, 2, 3], data: Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)) };
+    const z = { dims: [2, 2, 2, 2], data: Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)) };
+    const conditioning = await single.conditionDecoder(tokens);
+    expect(Object.keys(conditioning)).toEqual(['tokens']); // one file: the step takes the tokens
+    const expected = await single.decoderStep(z, 7, conditioning);
+    await single.dispose();
+
+    await tiny.useSplitDecoder();
+    const split = await load(['subj01']);
+    const projected = await split.conditionDecoder(tokens);
+    expect(Object.keys(projected)).toEqual(['projected']);
+    const got = await split.decoderStep(z, 7, projected);
+    expect(Array.from(got.data).map((v, i) => v - expected.data[i]!)).toEqual(Array(16).fill(0));
+    await split.dispose();
+  });
+
+  it("holds a split decoder's step to its condition file's outputs, and the condition file to its own contract", async () => {
+    await tiny.useSplitDecoder();
+    await tiny.editModelJson((json) => {
+      json.files.decoder = '../tiny-image/decoder.onnx'; // the single file takes the tokens
+    });
+    expect(await loadError()).toEqual([
+      '../tiny-image/decoder.onnx (the decoder): has no input "projected" (its inputs: z_t, t, tokens); has inputs the contract does not feed: tokens',
+    ]);
+    await tiny.editModelJson((json) => {
+      json.files.decoderCondition = '../tiny-image/decoder-step.onnx';
+      json.files.decoder = '../tiny-image/decoder-step.onnx';
+    });
+    expect(await loadError()).toEqual([
+      '../tiny-image/decoder-step.onnx (the decoderCondition): has no input "tokens" (its inputs: z_t, t, projected); has inputs the contract does not feed: z_t, t, projected',
+    ]);
+  });
+
   it('says which subjects the model has, and which files are missing', async () => {
     expect(await loadError(['subj07'])).toEqual([
       'model.json: model tiny-brain has no subject subj07 (it has subj01, subj02)',

@@ -6,7 +6,7 @@ import type { ModelJson } from '../data/modelSchema';
 import { checkOnnxFile } from '../data/onnxFile';
 import { MODEL_FILE, readModelJson } from '../data/validateModel';
 import { problemLines } from '../data/validation';
-import { contractOf, contractProblems, type StageName } from './contract';
+import { contractOf, contractProblems, type FileContract, type StageName } from './contract';
 import type { AnyTensor, DeviceOps, DeviceTensor, Engine, EngineSession, HostTensor } from './engine';
 
 /** A model bundle that cannot be used; `problems` lists every reason as `<file>: <message>`. */
@@ -23,12 +23,21 @@ export interface LoadModelOptions {
 }
 
 type SharedStage = Exclude<StageName, 'adapter'>;
+type Sessions = Readonly<Record<Exclude<SharedStage, 'decoderCondition'>, EngineSession>> & {
+  readonly decoderCondition?: EngineSession;
+};
+
+/**
+ * What the decoder's steps are conditioned on, by the step file's input names: the tokens, or what
+ * the bundle's decoderCondition file made of them, once for every step of a reconstruction.
+ */
+export type DecoderConditioning<T extends AnyTensor = HostTensor> = Readonly<Record<string, T>>;
 
 export class MindEyeModel {
   private constructor(
     readonly json: ModelJson,
     private readonly adapters: ReadonlyMap<string, EngineSession>,
-    private readonly sessions: Readonly<Record<SharedStage, EngineSession>>,
+    private readonly sessions: Sessions,
     /** Whether the backbone gives a blurry_latent (the low-level image). */
     readonly hasBlurry: boolean,
     /** The engine's device memory, when the prior and the decoder can run on it: the samplers loop there. */
@@ -52,22 +61,30 @@ export class MindEyeModel {
 
     const specs: { stage: StageName; subject?: string; path: string }[] = [
       ...subjects.map((subject) => ({ stage: 'adapter' as const, subject, path: model.subjects[subject]!.adapter })),
-      ...(Object.keys(model.files) as SharedStage[]).map((stage) => ({ stage, path: model.files[stage] })),
+      ...Object.entries(model.files).flatMap(([stage, path]) =>
+        path === undefined ? [] : [{ stage: stage as SharedStage, path }],
+      ),
     ];
     const loaded = await Promise.allSettled(specs.map((spec) => openSession(source, engine, model, spec)));
     const errors = loaded.flatMap((r) => (r.status === 'rejected' ? [errorText(r.reason)] : []));
     const opened = loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const sessions = opened.map((o) => o.session);
+    const shared = Object.fromEntries(
+      specs.slice(subjects.length).map((spec, i) => [spec.stage, sessions[subjects.length + i]!]),
+    ) as Sessions;
+    // The split decoder's step is held to its condition file's outputs, once both are open.
+    if (errors.length === 0 && shared.decoderCondition) {
+      const contract = contractOf('decoder', model, undefined, shared.decoderCondition.outputs);
+      errors.push(...contractErrors(shared.decoder, contract, 'decoder'));
+    }
     if (errors.length > 0) {
       await Promise.all(sessions.map((s) => s.dispose()));
       throw new ModelLoadError(errors);
     }
     const adapters = new Map(subjects.map((subject, i) => [subject, sessions[i]!]));
-    const shared = Object.fromEntries(
-      specs.slice(subjects.length).map((spec, i) => [spec.stage, sessions[subjects.length + i]!]),
-    ) as Record<SharedStage, EngineSession>;
     const hasBlurry = shared.backbone.outputs.some((o) => o.name === 'blurry_latent');
-    const onDevice = engine.device && shared.prior.runOnDevice && shared.decoder.runOnDevice ? engine.device : null;
+    const steps = [shared.prior, shared.decoder, shared.decoderCondition ?? shared.decoder];
+    const onDevice = engine.device && steps.every((s) => s.runOnDevice) ? engine.device : null;
     const encoderSha256 = opened[specs.findIndex((spec) => spec.stage === 'imageEncoder')]!.sha256!;
     return new MindEyeModel(model, adapters, shared, hasBlurry, onDevice, encoderSha256);
   }
@@ -111,10 +128,27 @@ export class MindEyeModel {
     return output(this.sessions.prior, feeds, this.json.prior.parameterization);
   }
 
-  /** One decoder step: eps or v for z_t [B,C,h,w] at float timestep t with tokens [B,T,D]. */
-  async decoderStep(zT: HostTensor, t: number, tokens: HostTensor): Promise<HostTensor> {
+  /** What the decoder's steps need of tokens [B,T,D]: computed once for all the steps of a run. */
+  async conditionDecoder(tokens: HostTensor): Promise<DecoderConditioning> {
+    const session = this.sessions.decoderCondition;
+    if (!session) return { tokens };
+    const outputs = await session.run({ tokens });
+    for (const [name, value] of Object.entries(outputs)) finite(value, name, session);
+    return outputs;
+  }
+
+  /** conditionDecoder with the result in device memory; dispose each tensor when the run is done. */
+  async conditionDecoderOnDevice(tokens: HostTensor): Promise<DecoderConditioning<DeviceTensor>> {
+    const session = this.sessions.decoderCondition;
+    if (session) return session.runOnDevice!({ tokens });
+    if (!this.device) throw new Error(`model ${this.json.id}: no device engine to keep the tokens on`);
+    return { tokens: this.device.upload(tokens) };
+  }
+
+  /** One decoder step: its output (named by the parameterization) for z_t [B,C,h,w] at float timestep t. */
+  async decoderStep(zT: HostTensor, t: number, conditioning: DecoderConditioning): Promise<HostTensor> {
     const batch = zT.dims[0]!;
-    const feeds = { z_t: zT, t: timesteps(t, batch), tokens };
+    const feeds = { ...conditioning, z_t: zT, t: timesteps(t, batch) };
     return output(this.sessions.decoder, feeds, this.json.decoder.parameterization);
   }
 
@@ -124,9 +158,13 @@ export class MindEyeModel {
     return deviceOutput(this.sessions.prior, feeds, this.json.prior.parameterization);
   }
 
-  /** decoderStep with z_t and the output in device memory. */
-  async decoderStepOnDevice(zT: DeviceTensor, t: number, tokens: AnyTensor): Promise<DeviceTensor> {
-    const feeds = { z_t: zT, t: timesteps(t, zT.dims[0]!), tokens };
+  /** decoderStep with z_t, the conditioning and the output in device memory. */
+  async decoderStepOnDevice(
+    zT: DeviceTensor,
+    t: number,
+    conditioning: DecoderConditioning<AnyTensor>,
+  ): Promise<DeviceTensor> {
+    const feeds = { ...conditioning, z_t: zT, t: timesteps(t, zT.dims[0]!) };
     return deviceOutput(this.sessions.decoder, feeds, this.json.decoder.parameterization);
   }
 
@@ -145,7 +183,8 @@ export class MindEyeModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.adapters.values(), ...Object.values(this.sessions)].map((s) => s.dispose()));
+    const sessions: EngineSession[] = [...this.adapters.values(), ...Object.values(this.sessions)];
+    await Promise.all(sessions.map((s) => s.dispose()));
   }
 }
 
@@ -165,13 +204,21 @@ async function openSession(
   checkOnnxFile(bytes, spec.path);
   const sha256 = spec.stage === 'imageEncoder' ? await sha256Hex(bytes) : null;
   const session = await engine.createSession(bytes, spec.path);
-  const problems = contractProblems(session, contractOf(spec.stage, model, spec.subject));
-  if (problems.length > 0) {
+  // A split decoder's step is checked in load, against its condition file.
+  if (spec.stage === 'decoder' && model.files.decoderCondition !== undefined) return { session, sha256 };
+  const what = spec.subject === undefined ? spec.stage : `adapter of ${spec.subject}`;
+  const errors = contractErrors(session, contractOf(spec.stage, model, spec.subject), what);
+  if (errors.length > 0) {
     await session.dispose();
-    const what = spec.subject === undefined ? spec.stage : `adapter of ${spec.subject}`;
-    throw new Error(`${spec.path} (the ${what}): ${problems.join('; ')}`);
+    throw new Error(errors[0]);
   }
   return { session, sha256 };
+}
+
+/** The session's contract problems as one line naming the file and the stage; none when it fits. */
+function contractErrors(session: EngineSession, contract: FileContract, what: string): string[] {
+  const problems = contractProblems(session, contract);
+  return problems.length > 0 ? [`${session.file} (the ${what}): ${problems.join('; ')}`] : [];
 }
 
 function timesteps(t: number, batch: number): HostTensor {

@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleSource } from '../data/bundleSource';
 import type { ModelJson } from '../data/modelSchema';
-import type { Engine, EngineSession, HostTensor } from './engine';
+import { isHostTensor, type Engine, type EngineSession, type HostTensor } from './engine';
 import { MindEyeModel } from './model';
 import { reconstruct, reconstructFromImage, startNoise, type SamplerSettings } from './pipeline';
+import { HostDeviceOps } from '../../test/hostDevice';
 import { field } from '../../test/onnxEdits';
 
 const DECODER_ABAR = Array.from({ length: 20 }, (_, t) => 0.99 - (0.95 * t) / 19);
@@ -61,7 +62,16 @@ const sum = (v: Float32Array) => v.reduce((a, b) => a + b, 0);
 
 /** The decoder predicts ε for x̂0 = sum(tokens) + 0.5, so guidance makes x̂0 = 0.5 + s·sum(tokens). */
 const decoderCalls: { batch: number; tokens: number[]; t: number; z: number[] }[] = [];
-const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
+const epsFor = (z_t: HostTensor, time: HostTensor, targets: HostTensor): HostTensor => {
+  const a = DECODER_ABAR[time.data[0]!]!;
+  return t(
+    z_t.dims as number[],
+    Array.from(z_t.data, (x, i) => (x - Math.sqrt(a) * targets.data[i]!) / Math.sqrt(1 - a)),
+  );
+};
+/** The same decoder split in two: `target` = sum(tokens) + 0.5 once per run, then each step's ε. */
+const conditionCalls: { tokens: number[] }[] = [];
+const FAKES: Record<string, { io: [string[], string[]]; fn: Fn; shapes?: Record<string, (string | number)[]> }> = {
   'adapter.onnx': {
     io: [['voxels'], ['shared']],
     fn: ({ voxels }) => ({ shared: perEntry(voxels!, (v) => [sum(v)], [1]) }),
@@ -88,14 +98,29 @@ const FAKES: Record<string, { io: [string[], string[]]; fn: Fn }> = {
         t: time!.data[0]!,
         z: Array.from(z_t!.data),
       });
-      const a = DECODER_ABAR[time!.data[0]!]!;
-      const targets = perEntry(tokens!, (v) => [sum(v) + 0.5], [1, 1, 1]);
       return {
-        eps: t(
-          z_t!.dims as number[],
-          Array.from(z_t!.data, (x, i) => (x - Math.sqrt(a) * targets.data[i]!) / Math.sqrt(1 - a)),
+        eps: epsFor(
+          z_t!,
+          time!,
+          perEntry(tokens!, (v) => [sum(v) + 0.5], [1, 1, 1]),
         ),
       };
+    },
+  },
+  'condition.onnx': {
+    io: [['tokens'], ['target']],
+    shapes: { target: ['B', 1, 1, 1] },
+    fn: ({ tokens }) => {
+      conditionCalls.push({ tokens: Array.from(tokens!.data) });
+      return { target: perEntry(tokens!, (v) => [sum(v) + 0.5], [1, 1, 1]) };
+    },
+  },
+  'step.onnx': {
+    io: [['z_t', 't', 'target'], ['eps']],
+    shapes: { target: ['B', 1, 1, 1] },
+    fn: ({ z_t, t: time, target }) => {
+      decoderCalls.push({ batch: z_t!.dims[0]!, tokens: [], t: time!.data[0]!, z: Array.from(z_t!.data) });
+      return { eps: epsFor(z_t!, time!, target!) };
     },
   },
   'vae.onnx': { io: [['z'], ['image']], fn: ({ z }) => ({ image: perEntry(z!, ([v]) => [v!, v!, v!], [3, 1, 1]) }) },
@@ -112,7 +137,7 @@ const fakeEngine: Engine = {
   description: 'fake',
   async createSession(_bytes, file) {
     const fake = FAKES[file]!;
-    const info = (name: string) => ({ name, type: 'float32', shape: null });
+    const info = (name: string) => ({ name, type: 'float32', shape: fake.shapes?.[name] ?? null });
     const session: EngineSession = {
       file,
       inputs: fake.io[0].map(info),
@@ -126,12 +151,13 @@ const fakeEngine: Engine = {
 
 const EMPTY_GRAPH = field(7); // ModelProto.graph
 
-const source: BundleSource = {
+const sourceOf = (json: ModelJson): BundleSource => ({
   name: 'memory',
   url: (path) => `memory:${path}`,
   // the .onnx files: an ONNX model with an empty graph (nothing to refuse); the fake engine goes by their name
-  read: async (path) => (path === 'model.json' ? new TextEncoder().encode(JSON.stringify(MODEL)) : EMPTY_GRAPH),
-};
+  read: async (path) => (path === 'model.json' ? new TextEncoder().encode(JSON.stringify(json)) : EMPTY_GRAPH),
+});
+const source = sourceOf(MODEL);
 
 const SETTINGS: SamplerSettings = {
   priorSteps: 3,
@@ -265,6 +291,71 @@ describe('reconstruct', () => {
     const plain = await reconstruct(model, 's1', voxels, startNoise(model, [0, 1]), SETTINGS);
     expect(plain.decoded).toBeNull();
   });
+});
+
+describe('reconstruct with the decoder split in two (decoderCondition + the step)', () => {
+  const split = sourceOf({
+    ...MODEL,
+    files: { ...MODEL.files, decoderCondition: 'condition.onnx', decoder: 'step.onnx' },
+  });
+
+  it("gives the single decoder's images, conditioning once per decoder run on [tokens; zeros]", async () => {
+    const model = await MindEyeModel.load(split, fakeEngine);
+    decoderCalls.length = 0;
+    conditionCalls.length = 0;
+    const voxels = t([2, 2], [1, 2, 3, 4]);
+    const result = await reconstruct(model, 's1', voxels, startNoise(model, [0, 1]), SETTINGS, { noPrior: true });
+    expect(Array.from(result.image.data).map((v) => +v.toFixed(3))).toEqual([67, 67, 67, 139, 139, 139]);
+    expect(Array.from(result.noPrior!.data).map((v) => +v.toFixed(3))).toEqual([55, 55, 55, 127, 127, 127]);
+    // the prior's tokens, then clip_tokens (noPrior), each with the unconditional zeros
+    expect(conditionCalls).toEqual([{ tokens: [4, 7, 8, 15, 0, 0, 0, 0] }, { tokens: [3, 6, 7, 14, 0, 0, 0, 0] }]);
+    expect(decoderCalls).toHaveLength(2 * SETTINGS.decoderSteps);
+    expect(decoderCalls[0]!.batch).toBe(4);
+
+    conditionCalls.length = 0;
+    const plain = await reconstruct(model, 's1', t([1, 2], [1, 2]), startNoise(model, [5]), {
+      ...SETTINGS,
+      cfgScale: 1,
+    });
+    expect(conditionCalls).toEqual([{ tokens: [4, 7] }]);
+    expect(plain.image.data[0]).toBeCloseTo((11 + 0.5) / 0.5, 4);
+  });
+});
+
+describe('reconstruct on a device engine (the samplers loop in device memory)', () => {
+  /** The fake engine with every session's outputs left "on the device" (host arrays, counted). */
+  const onDevice = (ops: HostDeviceOps): Engine => ({
+    description: 'fake device',
+    device: ops,
+    async createSession(bytes, file) {
+      const session = await fakeEngine.createSession(bytes, file);
+      return {
+        ...session,
+        inputs: session.inputs,
+        outputs: session.outputs,
+        runOnDevice: async (feeds) => {
+          const host = Object.fromEntries(
+            Object.entries(feeds).map(([name, x]) => [name, isHostTensor(x) ? x : ops.check(x)]),
+          );
+          const out = await session.run(host);
+          return Object.fromEntries(Object.entries(out).map(([name, x]) => [name, ops.wrap(x)]));
+        },
+      };
+    },
+  });
+
+  for (const files of [MODEL.files, { ...MODEL.files, decoderCondition: 'condition.onnx', decoder: 'step.onnx' }]) {
+    it(`gives the host's images and frees what it made (${files.decoderCondition ? 'split decoder' : 'one decoder file'})`, async () => {
+      const ops = new HostDeviceOps();
+      const model = await MindEyeModel.load(sourceOf({ ...MODEL, files }), onDevice(ops));
+      expect(model.device).toBe(ops);
+      conditionCalls.length = 0;
+      const result = await reconstruct(model, 's1', t([2, 2], [1, 2, 3, 4]), startNoise(model, [0, 1]), SETTINGS);
+      expect(Array.from(result.image.data).map((v) => +v.toFixed(3))).toEqual([67, 67, 67, 139, 139, 139]);
+      expect(conditionCalls).toHaveLength(files.decoderCondition ? 1 : 0);
+      expect(ops.leaked()).toBe(0);
+    });
+  }
 });
 
 describe('reconstructFromImage (the ceiling)', () => {

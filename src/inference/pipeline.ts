@@ -135,7 +135,8 @@ export async function samplePrior(
 
 /**
  * The decoder's DDIM with guidance: tokens [B,T,D] -> its final x̂0 [B,C,h,w], in the scaled latent
- * space the decoder was trained in (latentToImage divides by latent.scale).
+ * space the decoder was trained in (latentToImage divides by latent.scale). The decoder's token-only
+ * work (model.conditionDecoder) runs once, on the guidance batch [tokens; zeros], for every step.
  */
 export async function sampleDecoder(
   model: MindEyeModel,
@@ -149,14 +150,17 @@ export async function sampleDecoder(
   const { decoder, dims } = model.json;
   const batch = tokens.dims[0]!;
   const latentDims = [batch, dims.C, dims.h, dims.w];
+  const guidance = guidanceBatch(settings.cfgScale);
+  // With guidance the model sees twice the batch.
+  const rows = guidance.copies * batch;
+  const guidedTokens = tensor(guidance.tokens(tokens.data), [rows, dims.T, dims.D]);
   const { device } = model;
   if (device) {
-    const guidance = guidanceBatch(settings.cfgScale);
-    const cond = device.upload(tensor(guidance.tokens(tokens.data), [guidance.copies * batch, dims.T, dims.D]));
+    const conditioning = await model.conditionDecoderOnDevice(guidedTokens);
     try {
       const denoise = (z: DeviceTensor, t: number) => {
         signal?.throwIfAborted();
-        return model.decoderStepOnDevice(z, t, cond);
+        return model.decoderStepOnDevice(z, t, conditioning);
       };
       const x0 = await ddimSampleOnDevice(
         device,
@@ -170,23 +174,22 @@ export async function sampleDecoder(
       );
       return tensor(x0, latentDims);
     } finally {
-      cond.dispose();
+      for (const part of Object.values(conditioning)) part.dispose();
     }
   }
-  const perSample = dims.C * dims.h * dims.w;
-  const conditioned = async (x: Float32Array, t: number, tokensData: Float32Array) => {
+  const conditioning = await model.conditionDecoder(guidedTokens);
+  const step = async (x: Float32Array, t: number) => {
     signal?.throwIfAborted();
-    // With guidance the model sees twice the batch.
-    const rows = x.length / perSample;
-    const out = await model.decoderStep(
-      tensor(x, [rows, dims.C, dims.h, dims.w]),
-      t,
-      tensor(tokensData, [rows, dims.T, dims.D]),
-    );
-    return out.data;
+    return (await model.decoderStep(tensor(x, [rows, dims.C, dims.h, dims.w]), t, conditioning)).data;
   };
-  const denoise = withGuidance(conditioned, tokens.data, settings.cfgScale);
-  const x0 = await ddimSample(denoise, noise, decoder, settings.decoderSteps, onStep, img2img);
+  const x0 = await ddimSample(
+    withGuidance(step, settings.cfgScale),
+    noise,
+    decoder,
+    settings.decoderSteps,
+    onStep,
+    img2img,
+  );
   return tensor(x0, latentDims);
 }
 
