@@ -38,10 +38,35 @@ function referenceNetwork(): Plugin {
   };
 }
 
+/**
+ * Model files and Zarr chunks as binary: unknown to the preview server's MIME table, they went out
+ * as text, so it gzipped each on the fly (8 % smaller for ONNX weights, 0.15 s of the server's CPU
+ * for the 4 MB decoder) and without Content-Length, so their downloads could not show progress.
+ */
+function binaryBundleFiles(): Plugin {
+  const binary = (url: string | undefined) => {
+    const path = url?.split('?')[0] ?? '';
+    return path.endsWith('.onnx') || /\.zarr\/(.+\/)*[^/.][^/]*$/.test(path);
+  };
+  const middleware = (
+    request: { url?: string },
+    response: { setHeader(n: string, v: string): void },
+    next: () => void,
+  ) => {
+    if (binary(request.url)) response.setHeader('Content-Type', 'application/octet-stream');
+    next();
+  };
+  return {
+    name: 'mindeye-binary-bundle-files',
+    configureServer: (server) => void server.middlewares.use(middleware),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware),
+  };
+}
+
 export default defineConfig({
   // Relative asset paths, so the built app works from any folder of any static host.
   base: './',
-  plugins: [react(), referenceNetwork()],
+  plugins: [react(), referenceNetwork(), binaryBundleFiles()],
   // Names the bundle cache, so a release does not serve the previous release's cached files.
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   // ORT finds its .wasm next to its module (new URL(..., import.meta.url)); pre-bundling would move it.

@@ -116,10 +116,6 @@ class TrainConfig:
     finetune_steps: int = 1500
     # the pretrained backbone moves slower than the new adapter
     finetune_backbone_lr_scale: float = 0.1
-    # ... except its low-level head, at this scale: the SSIM term is an objective the pretraining
-    # did not have (cpu, subject 01's first 100 test images, low-level PixCorr / SSIM: L1 alone
-    # .574 / .417; with the SSIM term, the head at a tenth .572 / .426)
-    finetune_lowlevel_lr_scale: float = 1.0
     brain_batch: int = 112  # trials per step, split evenly across the subjects being trained
     # the prior's loss uses the first trials of each batch (it dominates the cost)
     prior_batch: int = 64
@@ -135,9 +131,6 @@ class TrainConfig:
     # standardised cond tokens in training (cpu, fine-tuning): reconstruction PixCorr / SSIM
     # .546 / .394 -> .553 / .420.
     prior_cond_noise: float = 0.5
-    # 1 - SSIM of the low-level image beside its L1 on the latent: L1 alone lets local contrast go
-    # flat, and SSIM is what the evaluation measures of it
-    lowlevel_ssim_weight: float = 1.0
     prior_train_steps: int = 100
     prior_sample_steps: int = 20
     checkpoint_every: int = 500

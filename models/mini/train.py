@@ -281,28 +281,6 @@ def edge_aware_l1(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     return F.l1_loss(predicted, target) + F.l1_loss(py, ty) + F.l1_loss(px, tx)
 
 
-def ssim_loss(predicted: torch.Tensor, target: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
-    """1 - SSIM of [B, 3, S, S] images in [0, 1], as models.metrics.ssim scores them (gaussian
-    window on luminance, the border cropped), differentiable: what the evaluation's SSIM sees is
-    local contrast and structure, which an L1 loss on pixels lets go flat."""
-    radius = int(3.5 * sigma + 0.5)
-    taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1.0) / sigma) ** 2)
-    taps = (taps / taps.sum()).to(predicted)
-    gray = torch.tensor([0.2125, 0.7154, 0.0721]).to(predicted)
-
-    def blur(v: torch.Tensor) -> torch.Tensor:  # separable, 'valid'
-        v = F.conv2d(v, taps.view(1, 1, 1, -1))
-        return F.conv2d(v, taps.view(1, 1, -1, 1))
-
-    x = torch.einsum("nchw,c->nhw", predicted, gray)[:, None]
-    y = torch.einsum("nchw,c->nhw", target, gray)[:, None]
-    mx, my = blur(x), blur(y)
-    vx, vy, cxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    c1, c2 = 0.01**2, 0.03**2
-    score = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2))
-    return 1 - score.mean()
-
-
 def image_settings(cfg: TrainConfig, icfg: ImageConfig) -> dict:
     """What both image-side stages depend on: they draw batches of all the training images."""
     return {
@@ -515,10 +493,7 @@ def train_brain(
         # learns how far to trust its cond tokens, and the pretraining subjects' tokens err
         # differently.
         model.backbone.load_state_dict(start_from.model.backbone.state_dict())
-        lr_scales = {  # the first prefix that matches counts
-            "model.backbone.lowlevel_head.": cfg.finetune_lowlevel_lr_scale,
-            "model.backbone.": cfg.finetune_backbone_lr_scale,
-        }
+        lr_scales = {"model.backbone.": cfg.finetune_backbone_lr_scale}
     alphas = cosine_alphas_cumprod(cfg.prior_train_steps)
     tokens, embeddings = encoded.tokens, encoded.embeddings
     latents = encoded.latents * image_side.latent_scale
@@ -542,7 +517,6 @@ def train_brain(
                 "clip_weight",
                 "prior_train_steps",
                 "prior_cond_noise",
-                "lowlevel_ssim_weight",
             )
         },
     }
@@ -593,14 +567,7 @@ def train_brain(
             cond = cond + cfg.prior_cond_noise * cond_noise
             x0 = prior(add_noise(target_tokens[some], noise, t, alphas), t.float(), cond)
             prior_loss = F.mse_loss(x0.float(), target_tokens[some])
-            true_latents = latents[images_t].to(device)
-            lowlevel = F.l1_loss(blurry.float(), true_latents)
-            if cfg.lowlevel_ssim_weight:
-                decode = image_side.latent.decode
-                scale = image_side.latent_scale
-                lowlevel = lowlevel + cfg.lowlevel_ssim_weight * ssim_loss(
-                    decode(blurry.float() / scale), decode(true_latents / scale)
-                )
+            lowlevel = F.l1_loss(blurry.float(), latents[images_t].to(device))
             if mixing:
                 _, mixed_retrieval, _ = model.backbone(torch.cat(mixed))
                 clip_loss = contrastive(
