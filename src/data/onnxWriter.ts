@@ -1,6 +1,6 @@
 // A minimal ONNX model writer: just the protobuf messages a feed-forward float32 graph needs
 // (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto), encoded by hand
-// so that the evaluation's reference network (and the engine's warm-up model) can be built from a package's weights wherever the
+// so that the evaluation's reference network can be built from a package's weights wherever the
 // code runs (Node, a Vite plugin), without a protobuf dependency. Field numbers are onnx.proto3's.
 
 /** Protobuf bytes, appended to as fields are written. */

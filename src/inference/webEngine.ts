@@ -7,7 +7,6 @@ import { adapterName as nameOf, softwareAdapterReason } from './adapterChoice';
 import type { Engine } from './engine';
 import { createOrtSession, type GpuBinding } from './ortSession';
 import { gpuBufferOf, WebGpuOps, WebGpuTensor } from './webgpuDevice';
-import { warmupModel } from './warmupModel';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -86,10 +85,7 @@ export async function createWebEngine(prefer: 'auto' | Backend = 'auto'): Promis
       wrapOutput: (output) => new WebGpuTensor(output.dims, output.gpuBuffer as GPUBuffer, () => output.dispose()),
     };
   }
-  // The runtime starts now, on a one-node model, not with the first model file (warmupModel.ts).
-  let creating: Promise<unknown> = ort.InferenceSession.create(warmupModel(), sessionOptions)
-    .then((session) => session.release())
-    .catch(() => undefined);
+  let creating: Promise<unknown> = Promise.resolve();
   return {
     info,
     get device() {
