@@ -9,7 +9,18 @@ import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { errorText } from '../src/data/bundleSource';
-import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './stats';
+import {
+  bytesToMB,
+  EVALUATION_IMAGES,
+  evaluationCost,
+  pipelineMs,
+  repeatWithin,
+  round,
+  summarize,
+  summarizeStages,
+  type EvaluationCost,
+  type Summary,
+} from './stats';
 
 export type BrowserEngine = 'wasm' | 'webgpu';
 
@@ -69,6 +80,8 @@ export interface BrowserBenchResult {
   retrievalGallery: number | null;
   preview: RunsResult | null;
   noPreview: RunsResult | null;
+  /** The Measure panel's evaluation of the first test images: click to table (null: failed). */
+  evaluation: EvaluationCost | null;
   heap: { peakMB: number | null; samples: HeapSample[] };
   /** .onnx requests that reached the network: on the cold load, and on a reload (should be 0). */
   onnxRequests: { cold: number; reload: number | null };
@@ -104,6 +117,7 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
     retrievalGallery: null,
     preview: null,
     noPreview: null,
+    evaluation: null,
     milestones: null,
     heap: { peakMB: null, samples: [] },
     onnxRequests: { cold: 0, reload: null },
@@ -226,6 +240,18 @@ export async function benchBrowserEngine(browser: Browser, options: BrowserBench
         );
       }
       await sampleHeap('after the runs');
+      result.evaluation = await phase('evaluation', async () => {
+        log(`evaluation of the first ${EVALUATION_IMAGES} test images (the Measure panel)`);
+        const panel = page.getByRole('region', { name: /^Measure:/ });
+        await panel.getByLabel('Test images').selectOption(String(EVALUATION_IMAGES));
+        const start = performance.now();
+        await panel.getByRole('button', { name: 'Run evaluation' }).click();
+        const table = page.getByTestId('metrics-table');
+        await table.waitFor({ state: 'visible', timeout });
+        const wallMs = performance.now() - start;
+        const stages = JSON.parse((await table.getAttribute('data-timings')) ?? '{}') as Record<string, number>;
+        return evaluationCost(EVALUATION_IMAGES, wallMs, stages);
+      });
       if (queryTimes.length > 0) result.retrievalQueryMs = summarize(queryTimes, 3);
 
       result.reload = await phase('reload', async () => {

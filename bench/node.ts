@@ -22,7 +22,19 @@ import { FsBundleSource } from '../src/node/fsBundleSource';
 import { fsModelBundleSource } from '../src/node/fsModelBundleSource';
 import { createOrtNodeEngine } from '../src/node/ortEngine';
 import { decodeRgbWithSharp } from '../src/node/sharpRgb';
-import { bytesToMB, pipelineMs, repeatWithin, round, summarize, summarizeStages, type Summary } from './stats';
+import { referenceNetOnnx } from '../src/node/referenceNet';
+import {
+  bytesToMB,
+  EVALUATION_IMAGES,
+  evaluationCost,
+  pipelineMs,
+  repeatWithin,
+  round,
+  summarize,
+  summarizeStages,
+  type EvaluationCost,
+  type Summary,
+} from './stats';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -74,6 +86,8 @@ export interface NodeBenchResult {
   reconstructMs: Summary;
   retrieval: RetrievalBench;
   memory: { heapUsedMB: number; rssMB: number };
+  /** The evaluation of the first test images, as the app's Measure panel runs it (null: out of time). */
+  evaluation: EvaluationCost | null;
   /** For the WebGPU EP: the Vulkan driver it was pointed at (null: the system's default). */
   vulkanIcd?: string | null;
 }
@@ -89,6 +103,7 @@ export async function benchNode(options: NodeBenchOptions): Promise<NodeBenchRes
     openDataset: (url) => new FsBundleSource(url),
     openModel: (url) => fsModelBundleSource(url),
     decodeImage: (bytes) => decodeRgbWithSharp(bytes),
+    readReferenceNet: async () => referenceNetOnnx(),
   });
   try {
     const datasetSource = new FsBundleSource(datasetDir);
@@ -123,6 +138,13 @@ export async function benchNode(options: NodeBenchOptions): Promise<NodeBenchRes
       queryMs.push(performance.now() - start);
     }
 
+    let evaluation: EvaluationCost | null = null;
+    if (performance.now() < deadline) {
+      start = performance.now();
+      const evaluated = await service.evaluate(modelDir, subject, { seed: 0, limit: EVALUATION_IMAGES, batch: 8 });
+      evaluation = evaluationCost(evaluated.samples, performance.now() - start, evaluated.timings);
+    }
+
     const memory = process.memoryUsage();
     return {
       engine: engine.description,
@@ -145,6 +167,7 @@ export async function benchNode(options: NodeBenchOptions): Promise<NodeBenchRes
         ms: summarize(queryMs, 4),
       },
       memory: { heapUsedMB: bytesToMB(memory.heapUsed), rssMB: bytesToMB(memory.rss) },
+      evaluation,
     };
   } finally {
     await service.dispose();

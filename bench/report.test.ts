@@ -19,10 +19,12 @@ describe('checkBudgets: the cold start and the engine ratios', () => {
     preview: runs(400, 460),
     noPreview: runs(400, 400),
     heap: { peakMB: 70, samples: [] },
+    evaluation: { images: 16, wallMs: 48_000, perImageMs: 3000, stages: {} },
   } as unknown as BrowserBenchResult;
   const node = {
     stages: { adapter: summary(4), backbone: summary(3), prior: summary(100), decoder: summary(80) },
     retrieval: { ms: summary(0.5) },
+    evaluation: { images: 16, wallMs: 32_000, perImageMs: 2000, stages: {} },
   };
   const budgets = checkBudgets({ browser: { wasm }, node: { cpu: node as unknown as NodeBenchResult } });
 
@@ -44,9 +46,14 @@ describe('checkBudgets: the cold start and the engine ratios', () => {
     expect(budgets.previewOverhead).toMatchObject({ measured: 7.35, unit: '%', pass: true });
   });
 
+  it("divides the browser evaluation's cost per image by onnxruntime-node's", () => {
+    expect(budgets.evaluationWasmVsNode).toMatchObject({ measured: 1.5, limit: 1.5, unit: 'x', pass: true });
+  });
+
   it('leaves what was not measured as null', () => {
     const none = checkBudgets({ browser: {}, node: {} });
     expect(none.previewOverhead).toMatchObject({ measured: null, pass: null });
     expect(none['wasmVsNode.prior']).toMatchObject({ measured: null, pass: null });
+    expect(none.evaluationWasmVsNode).toMatchObject({ measured: null, pass: null });
   });
 });

@@ -193,6 +193,15 @@ function engineRatioBudgets(
     withPreview !== undefined && without !== undefined ? round2((withPreview / without - 1) * 100) : null,
     'browser.wasm.preview.pipelineMs.median / browser.wasm.noPreview.pipelineMs.median - 1',
   );
+  const browserEval = wasm?.evaluation?.perImageMs;
+  const nodeEval = node?.evaluation?.perImageMs;
+  budgets.evaluationWasmVsNode = budget(
+    'the evaluation in the browser (Measure panel, WASM), per test image, as a multiple of the same evaluation code on onnxruntime-node',
+    1.5,
+    'x',
+    browserEval !== undefined && nodeEval !== undefined && nodeEval > 0 ? round2(browserEval / nodeEval) : null,
+    'browser.wasm.evaluation.perImageMs / node.cpu.evaluation.perImageMs',
+  );
   return budgets;
 }
 

@@ -68,3 +68,23 @@ export async function repeatWithin<T>(
 }
 
 export const bytesToMB = (bytes: number): number => round(bytes / 2 ** 20, 1);
+
+/** Test images the bench evaluates (`npm run eval`'s code, as the Measure panel runs it). */
+export const EVALUATION_IMAGES = 16;
+
+/** One evaluation of EVALUATION_IMAGES test images: its wall time, and the stage sums it reports. */
+export interface EvaluationCost {
+  images: number;
+  wallMs: number;
+  perImageMs: number;
+  stages: Record<string, number>;
+}
+
+export function evaluationCost(images: number, wallMs: number, stages: Record<string, number>): EvaluationCost {
+  return {
+    images,
+    wallMs: round(wallMs),
+    perImageMs: round(wallMs / images),
+    stages: Object.fromEntries(Object.entries(stages).map(([stage, ms]) => [stage, round(ms)])),
+  };
+}

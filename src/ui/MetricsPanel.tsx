@@ -90,7 +90,11 @@ export function MetricsPanel({ modelUrl, modelName, subject }: Props) {
       )}
       {current?.result && (
         <div className="table-scroll">
-          <table className="metrics-table" data-testid="metrics-table">
+          <table
+            className="metrics-table"
+            data-testid="metrics-table"
+            data-timings={JSON.stringify(current.result.timings)}
+          >
             <caption>
               {current.result.samples} test images, retrieval among {current.result.retrievalPool} (30 draws), on{' '}
               {current.result.engine}
