@@ -1,4 +1,4 @@
-// A model bundle may name files of a sibling bundle (`../mini-image/decoder.onnx`): the image-side
+// A model bundle may name files of a sibling bundle (`../mini-image/decoder-step.onnx`): the image-side
 // files are shared by several brain bundles instead of copied. So a model bundle is read as one
 // folder of a parent source (the folder, or URL prefix, that holds the bundles), and '../' resolves
 // to that parent: one level up and no further, which the schema's isModelPath already holds paths to.
