@@ -54,7 +54,6 @@ from .export import (
     export_image_side,
     hardware,
     load_decoder,
-    read_image_manifest,
     write_image_manifest,
 )
 from .image_model import CaptionEncoder, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
@@ -301,18 +300,23 @@ def decoder_settings(cfg: TrainConfig, icfg: ImageConfig, encoder_key: str) -> d
     }
 
 
+def exported_manifest(folder: Path, stage: str, key: str) -> dict | None:
+    """`folder`'s image-side.json, if it was exported from this stage key's checkpoint."""
+    path = folder / "image-side.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    return manifest if manifest.get("keys", {}).get(stage) == key else None
+
+
 def from_export(
     folder: Path, stage: str, load_from: Callable[[Path], None]
 ) -> Callable[[str], bool]:
     """Loads the stage's modules from the exported image side in `folder` (`load_from(folder)`) if
-    its image-side.json says it was exported from the checkpoint of this stage key."""
+    it was exported from the checkpoint of this stage key."""
 
     def load(key: str) -> bool:
-        manifest = folder / "image-side.json"
-        if (
-            not manifest.exists()
-            or json.loads(manifest.read_text()).get("keys", {}).get(stage) != key
-        ):
+        if exported_manifest(folder, stage, key) is None:
             return False
         load_from(folder)
         return True
@@ -385,11 +389,9 @@ def train_image_encoder(
         )
 
     encoder.eval()
-    if exported is not None and (exported / "image-side.json").exists():
-        manifest = read_image_manifest(exported)
-        if manifest["keys"].get("image-encoder") == stage.key:
-            # the shipped scale: this run's images may be a part of those it was computed on
-            latent_scale = manifest["latent"]["scale"]
+    manifest = exported and exported_manifest(exported, "image-encoder", stage.key)
+    if manifest:  # the shipped scale: this run's images may be a part of those it was computed on
+        latent_scale = manifest["latent"]["scale"]
     image_side = ImageSide(
         icfg,
         encoder,
