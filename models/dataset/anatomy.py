@@ -6,16 +6,18 @@ organisation in encoding.py can be shared by all subjects while each subject kee
 """
 from __future__ import annotations
 
+import gzip
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
 from .config import Profile
 
-TEMPLATE_DIR = Path("/usr/share/mricron/templates")
+# Debian's mricron-data; a machine without Debian's packages names a copy (scripts/gpu/pack.sh)
+TEMPLATE_DIR = Path(os.environ.get("MINDEYE_TEMPLATE_DIR", "/usr/share/mricron/templates"))
 GRAY_MATTER_T1 = 85.0  # ch2bet intensity of cortical grey matter (white matter is ~110)
 # share of the mask per ROI label (V1, V2, V3+, ventral); NSD's nsdgeneral is roughly this mix
 ROI_SHARES = np.array([0.21, 0.28, 0.26, 0.25])
@@ -40,19 +42,57 @@ class SubjectAnatomy:
     area: np.ndarray  # [V] ROI label of each mask voxel
 
 
+# what read_template_volume reads of a NIfTI-1 header: (offset, dtype, count)
+_HEADER = {
+    "dim": (40, "<i2", 8),
+    "datatype": (70, "<i2", 1),
+    "vox_offset": (108, "<f4", 1),
+    "scl_slope": (112, "<f4", 1),
+    "sform_code": (254, "<i2", 1),
+    "srow": (280, "<f4", 12),
+}
+_DATATYPES = {2: np.uint8, 4: np.int16, 16: np.float32}
+
+
+def read_template_volume(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A template's voxels and voxel -> mm affine. Read here rather than with nibabel: the
+    generator also runs on the GPU training machine, whose numpy 2 cannot import Debian's nibabel
+    5.0. It reads the kind of file mricron-data holds (little-endian NIfTI-1, one volume, an
+    sform, no intensity scaling) and refuses others."""
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    header = {
+        k: np.frombuffer(raw, dtype, count, offset) for k, (offset, dtype, count) in _HEADER.items()
+    }
+    dim, datatype = header["dim"], int(header["datatype"][0])
+    slope = float(header["scl_slope"][0])
+    if raw[344:347] != b"n+1" or dim[0] != 3 or datatype not in _DATATYPES:
+        raise ValueError(f"{path}: not a one-volume NIfTI-1 file of uint8, int16 or float32")
+    if header["sform_code"][0] <= 0 or not (np.isnan(slope) or slope in (0.0, 1.0)):
+        raise ValueError(f"{path}: no sform, or scaled intensities; the generator reads neither")
+    shape = tuple(int(n) for n in dim[1:4])
+    count = int(np.prod(shape))
+    voxels = np.frombuffer(raw, _DATATYPES[datatype], count, int(header["vox_offset"][0]))
+    affine = np.vstack([header["srow"].reshape(3, 4), [0, 0, 0, 1]]).astype(np.float64)
+    return voxels.reshape(shape, order="F"), affine
+
+
 def load_template(directory: Path = TEMPLATE_DIR) -> Template:
     for name in ("ch2bet.nii.gz", "brodmann.nii.gz"):
         if not (directory / name).exists():
             raise FileNotFoundError(
                 f"{directory / name} is missing: install Debian's mricron-data package"
             )
-    t1_img = nib.load(str(directory / "ch2bet.nii.gz"))
-    t1 = np.asarray(t1_img.dataobj, dtype=np.float32)
-    brodmann = np.asarray(nib.load(str(directory / "brodmann.nii.gz")).dataobj, dtype=np.uint8)
+    t1, affine = read_template_volume(directory / "ch2bet.nii.gz")
+    brodmann, _ = read_template_volume(directory / "brodmann.nii.gz")
     inside = np.argwhere(t1 > 0)
     centre_vox = (inside.min(0) + inside.max(0)) / 2
-    centre_mm = nib.affines.apply_affine(t1_img.affine, centre_vox)
-    return Template(t1=t1, brodmann=brodmann, affine=t1_img.affine, centre_mm=centre_mm)
+    centre_mm = affine[:3, :3] @ centre_vox + affine[:3, 3]
+    return Template(
+        t1=t1.astype(np.float32),
+        brodmann=brodmann.astype(np.uint8),
+        affine=affine,
+        centre_mm=centre_mm,
+    )
 
 
 def functional_affine(profile: Profile) -> np.ndarray:

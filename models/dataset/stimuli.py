@@ -6,6 +6,7 @@ colour) drawn from a per-image random stream, so any image can be regenerated on
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-CLIPART_DIR = Path("/usr/share/openclipart/png")
+# Debian's openclipart-png; a machine without Debian's packages names a copy (scripts/gpu/pack.sh)
+CLIPART_DIR = Path(os.environ.get("MINDEYE_CLIPART_DIR", "/usr/share/openclipart/png"))
 
 # category -> openclipart folders (recursive). Broad groups matter to the ventral encoding model.
 CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -63,8 +63,13 @@ class SyntheticNSD:
             self.library, np.random.default_rng([self.profile.seed, 2, key.subject, key.index])
         )
 
+    # a session's images are rendered once for its responses and read again by whoever stores
+    # them (the training cache, the bundle): kept for one session's worth, read-only
+    @lru_cache(maxsize=256)
     def image(self, key: ImageKey) -> np.ndarray:
-        return render(self.scene(key), self.profile.image_px)
+        pixels = render(self.scene(key), self.profile.image_px)
+        pixels.setflags(write=False)
+        return pixels
 
     @lru_cache(maxsize=None)
     def anatomy(self, subject: str) -> SubjectAnatomy:
@@ -109,9 +114,8 @@ class SyntheticNSD:
         seen = np.zeros(len(keys), np.int64)
         for t, i in enumerate(image_of_trial):
             repeat[t], seen[i] = seen[i], seen[i] + 1
-        scenes = [self.scene(k) for k in keys]
-        maps = low_level_maps(np.stack([render(s, p.image_px) for s in scenes]))
-        semantics = np.stack([semantic_features(s) for s in scenes])
+        maps = low_level_maps(np.stack([self.image(k) for k in keys]))
+        semantics = np.stack([semantic_features(self.scene(k)) for k in keys])
         encoder = self.encoder(subject)
         signal = encoder.signal(maps, semantics)
         noise = session_noise(

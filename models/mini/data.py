@@ -7,13 +7,14 @@ are scored on exactly what the app shows.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import zarr
 from PIL import Image
 
 from models.dataset.config import get_profile
@@ -44,12 +45,19 @@ class ImageSet:
     captions: list[str]
 
 
+@lru_cache(maxsize=None)
+def _generator(dataset_profile: str, seed: int) -> SyntheticNSD:
+    """One generator per process: it keeps the subjects' anatomy and encoding models (20 s each
+    on the full profile) for the next session of the same subject."""
+    return SyntheticNSD(get_profile(dataset_profile, seed=seed))
+
+
 def _session_job(args: tuple[str, int, str, int, int]) -> Path:
     dataset_profile, seed, subject, session, size = args
     path = CACHE / f"{dataset_profile}-seed{seed}" / f"{subject}-session{session:02d}-{size}px.npz"
     if path.exists():
         return path
-    ds = SyntheticNSD(get_profile(dataset_profile, seed=seed))
+    ds = _generator(dataset_profile, seed)
     run = ds.session(subject, session)
     # never the shared test images
     train = [t for t, k in enumerate(run.images) if k.split == "train"]
@@ -74,8 +82,10 @@ def load_training(
 ) -> tuple[ImageSet, dict[str, SubjectTrials]]:
     jobs = [(dataset_profile, seed, s, k, size) for s, n in sessions.items() for k in range(n)]
     if workers > 1:
+        # consecutive jobs (one subject's sessions) to the same worker, which builds that
+        # subject's encoding model once
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            paths = pool.map(_session_job, jobs, chunksize=1)
+            paths = pool.map(_session_job, jobs, chunksize=math.ceil(len(jobs) / workers))
     else:
         paths = [_session_job(j) for j in jobs]
     pixels, captions, trials = [], [], {}
@@ -106,6 +116,8 @@ class TestSet:
 
 def load_test(bundle: Path, subject: str, size: int) -> TestSet:
     """The bundle's test images for one subject, repeats averaged as MindEye2 evaluates."""
+    import zarr  # here: the GPU training machine, which scores nothing, has no zarr
+
     dataset = json.loads((bundle / "dataset.json").read_text())
     entry = next((s for s in dataset["subjects"] if s["id"] == subject), None)
     if entry is None or "betas" not in entry:

@@ -46,7 +46,6 @@ from .config import (
 )
 from .data import ImageSet, SubjectTrials, build_vocabulary, load_training, words
 from .diffusion import add_noise, cosine_alphas_cumprod
-from .evaluate import evaluate_all, evaluate_image_side
 from .export import (
     BRAIN_BUNDLES,
     IMAGE_BUNDLE,
@@ -56,6 +55,7 @@ from .export import (
     load_decoder,
     write_image_manifest,
 )
+from .handoff import read_handoff, write_handoff
 from .image_model import CaptionEncoder, ImageEncoder, PixelLatent, TokenDecoder, TokenRenderer
 from .layers import standardize
 from .onnx_weights import load_exported
@@ -597,7 +597,7 @@ def train_brain(
     return Brain(model, prior, bcfg, stage.key, seconds)
 
 
-STAGES = ("image", "brain", "subject", "all")
+STAGES = ("image", "brain", "subject", "all", "export")
 
 
 def shipped_pretrained(out: Path, bcfg: BrainConfig) -> Brain:
@@ -612,12 +612,23 @@ def shipped_pretrained(out: Path, bcfg: BrainConfig) -> Brain:
     return Brain(model, Prior(bcfg), bcfg, f"onnx-{digest}", seconds)
 
 
-def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
+def run(
+    cfg: TrainConfig, out: Path, work: Path, stage: str = "all", handoff: Path | None = None
+) -> None:
     """`image` trains (or resumes) and exports the image side alone; `brain` trains the brain models
     on the image side already trained in `work` (it refuses to train that again; the decoder only
     has to be finished when the brain models are, so the two can train side by side) and leaves the
     exported image side as it is; `subject` is `brain` for subject 01's two models alone, on the
-    shipped multi-subject backbone (only subject 01's session is generated); `all` does all."""
+    shipped multi-subject backbone (only subject 01's session is generated); `all` does all. With
+    `handoff`, `all` writes the trained networks there instead of exporting them
+    (models.mini.handoff) and `export` exports and scores such a folder."""
+    if stage == "export":
+        if handoff is None:
+            raise SystemExit("--stage export needs --handoff DIR (written by train --handoff DIR)")
+        export_handoff(handoff, out, cfg.profile)
+        return
+    if handoff is not None and stage != "all":
+        raise SystemExit("--handoff hands off a whole run: use it with --stage all or export")
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -652,10 +663,8 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
     )
     if not frozen:
         train_decoder(cfg, image_side, renderer, encoded, work, log)
-        manifest = export_image_side(image_side, cfg, out / IMAGE_BUNDLE, hardware())
-        manifest["scores"] = evaluate_image_side(cfg, image_side, out)
-        write_image_manifest(manifest, out / IMAGE_BUNDLE)
-        log("image side", **manifest["scores"])
+        if handoff is None:
+            export_image_bundle(cfg, image_side, out, log, hardware())
         if stage == "image":
             return
     if stage == "subject":
@@ -691,9 +700,71 @@ def run(cfg: TrainConfig, out: Path, work: Path, stage: str = "all") -> None:
     if stage != "subject":
         trained["pretrain"] = pretrained
     brains = {BRAIN_BUNDLES[name]: brain for name, brain in trained.items()}
-    bundles = export_all(cfg, image_side, brains, out, log, hardware())
-    evaluate_all(cfg, image_side, brains, bundles, trials[TARGET_SUBJECT], images, out, log)
+    if handoff is not None:
+        parts = write_handoff(handoff, cfg, image_side, brains, hardware())
+        log("handed off", parts=[p.name for p in parts], bytes=sum(p.stat().st_size for p in parts))
+        return
+    export_brain_bundles(
+        cfg, image_side, brains, trials[TARGET_SUBJECT], images, out, log, hardware()
+    )
+
+
+def export_image_bundle(
+    cfg: TrainConfig, image_side: ImageSide, out: Path, log: Log, trained_on: str
+) -> None:
+    # scoring reads dataset bundles (zarr, nibabel): imported where it is done, so that the GPU
+    # machine, which lacks them and hands its run off (--handoff), can train
+    from .evaluate import evaluate_image_side
+
+    manifest = export_image_side(image_side, cfg, out / IMAGE_BUNDLE, trained_on)
+    manifest["scores"] = evaluate_image_side(cfg, image_side, out)
+    write_image_manifest(manifest, out / IMAGE_BUNDLE)
+    log("image side", **manifest["scores"])
+
+
+def export_brain_bundles(
+    cfg: TrainConfig,
+    image_side: ImageSide,
+    brains: dict[str, Brain],
+    target: SubjectTrials,
+    images: ImageSet,
+    out: Path,
+    log: Log,
+    trained_on: str,
+) -> None:
+    """Exports and scores the brain bundles; `target` and `images` (subject 01's training session)
+    fit the ridge baseline."""
+    from .evaluate import evaluate_all  # as in export_image_bundle
+
+    bundles = export_all(cfg, image_side, brains, out, log, trained_on)
+    evaluate_all(cfg, image_side, brains, bundles, target, images, out, log)
     log("done")
+
+
+def export_handoff(handoff: Path, out: Path, profile: str) -> None:
+    """`--stage export`: the bundles of a run trained elsewhere (train --handoff), exported and
+    scored here; that run's log is appended to out's."""
+    cfg, image_side, brains, trained_on = read_handoff(handoff)
+    if cfg.profile != profile:
+        raise SystemExit(f"{handoff}: trained with profile {cfg.profile}, not {profile}")
+    out.mkdir(parents=True, exist_ok=True)
+    remote_log = handoff / "train-log.jsonl"
+    if remote_log.exists():
+        with (out / "train-log.jsonl").open("a") as f:
+            f.write(remote_log.read_text())
+    log = Log(out / "train-log.jsonl")
+    log("export: a handoff", folder=str(handoff), profile=cfg.profile, hardware=trained_on)
+    images, trials = load_training(
+        cfg.dataset_profile,
+        cfg.seed,
+        {TARGET_SUBJECT: cfg.target_sessions},
+        image_side.config.image_size,
+        1,
+    )
+    export_image_bundle(cfg, image_side, out, log, trained_on)
+    export_brain_bundles(
+        cfg, image_side, brains, trials[TARGET_SUBJECT], images, out, log, trained_on
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -711,6 +782,12 @@ def main(argv: list[str] | None = None) -> None:
         "--out", type=Path, required=True, help="where the model bundles, log and scores go"
     )
     parser.add_argument("--work", type=Path, help="checkpoints (default .cache/train-<profile>)")
+    parser.add_argument(
+        "--handoff",
+        type=Path,
+        help="--stage all: write the trained networks here instead of exporting them (to export "
+        "on another machine); --stage export: export and score the networks written here",
+    )
     parser.add_argument("--test-bundle", help="dataset bundle for scoring (default: the profile's)")
     parser.add_argument(
         "--set", nargs="*", default=[], metavar="KEY=VALUE", help="override a setting"
@@ -720,7 +797,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.test_bundle:
         overrides["test_bundle"] = args.test_bundle
     cfg = get_config(args.profile, overrides)
-    run(cfg, args.out, args.work or Path(".cache") / f"train-{cfg.profile}", args.stage)
+    run(
+        cfg,
+        args.out,
+        args.work or Path(".cache") / f"train-{cfg.profile}",
+        args.stage,
+        args.handoff,
+    )
 
 
 if __name__ == "__main__":

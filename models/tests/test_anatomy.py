@@ -1,5 +1,8 @@
+import nibabel as nib
 import numpy as np
+import pytest
 
+from models.dataset.anatomy import TEMPLATE_DIR, read_template_volume
 from models.dataset.config import SUBJECTS
 from models.dataset.synthetic import SyntheticNSD
 
@@ -43,3 +46,18 @@ def test_retinotopy_is_contralateral_and_inverted_with_eccentricity_rising_anter
     early = anatomy.area < 4
     # pRFs grow with eccentricity
     assert np.corrcoef(eccentricity[early], prf[early, 2])[0, 1] > 0.5
+
+
+def test_the_templates_read_without_nibabel_as_nibabel_reads_them(tmp_path):
+    """read_template_volume stands in for nibabel on the GPU machine (numpy 2)."""
+    for name in ("ch2bet.nii.gz", "brodmann.nii.gz"):
+        path = TEMPLATE_DIR / name
+        voxels, affine = read_template_volume(path)
+        image = nib.load(str(path))
+        assert np.array_equal(voxels, np.asarray(image.dataobj)), name
+        assert np.array_equal(affine, image.affine), name
+    scaled = nib.Nifti1Image(np.ones((2, 2, 2), np.int16), np.eye(4))
+    scaled.header.set_slope_inter(2.0, 0.0)
+    nib.save(scaled, str(tmp_path / "scaled.nii"))
+    with pytest.raises(ValueError, match="scaled.nii: no sform, or scaled intensities"):
+        read_template_volume(tmp_path / "scaled.nii")

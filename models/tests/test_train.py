@@ -7,6 +7,7 @@ import onnx
 import pytest
 import torch
 
+from models.mini import handoff
 from models.mini.config import get_config
 from models.mini.export import rebuild
 from models.mini.onnx_io import tensor_from_json
@@ -118,6 +119,41 @@ def test_a_checkpoint_without_its_config_needs_the_profile_it_was_trained_with(t
         rebuild(old, tmp_path, profile="cpu")
     manifest = rebuild(old, tmp_path, profile="smoke")
     assert manifest["provenance"]["hardware"] == "not recorded"
+
+
+def test_a_run_handed_off_elsewhere_exports_and_scores_here(trained, tmp_path, monkeypatch):
+    """The gpu profile trains on a GPU machine and is exported here (models.mini.handoff)."""
+    out, work = trained
+    monkeypatch.setattr(handoff, "PART_BYTES", 2**20)  # so that the smoke run needs several parts
+    remote = tmp_path / "remote"
+    run(get_config("smoke"), remote, work, handoff=remote)  # the same checkpoints: nothing trains
+    parts = sorted(remote.glob("trained.pt.part*"))
+    assert len(parts) > 1 and all(p.stat().st_size <= 2**20 for p in parts)
+    assert not (remote / "mini-image").exists()  # nothing exported there
+    here = tmp_path / "here"
+    with pytest.raises(SystemExit, match="trained with profile smoke, not cpu"):
+        run(get_config("cpu"), here, tmp_path / "unused", stage="export", handoff=remote)
+    run(get_config("smoke"), here, tmp_path / "unused", stage="export", handoff=remote)
+    for bundle, files in EXPECTED_FILES.items():
+        assert files <= {p.name for p in (here / bundle).iterdir()}, bundle
+    result = validate_models(here, here.parent / "here-test-dataset")
+    assert result.returncode == 0, result.stdout + result.stderr
+    direct, handed = (
+        json.loads((o / "mini-subj01-finetuned" / "model.json").read_text()) for o in (out, here)
+    )
+    assert handed["provenance"]["hardware"] == direct["provenance"]["hardware"]
+    assert (
+        handed["provenance"]["notes"]["stageSeconds"]
+        == direct["provenance"]["notes"]["stageSeconds"]
+    )
+    for metric, value in direct["scores"]["subj01"]["rows"]["reconstruction"].items():
+        # fp16 weights: the same model within rounding
+        assert abs(handed["scores"]["subj01"]["rows"]["reconstruction"][metric] - value) < 0.02
+    log = (here / "train-log.jsonl").read_text()
+    assert '"message": "handed off"' in log and '"message": "export: a handoff"' in log
+    parts[-1].unlink()
+    with pytest.raises(SystemExit, match="do not read back"):
+        run(get_config("smoke"), here, tmp_path / "unused", stage="export", handoff=remote)
 
 
 def test_model_json_declares_the_contract_and_scores(trained):

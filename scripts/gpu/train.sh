@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (device tool, as root, in the repository's copy): trains the `gpu`
+# profile, data generated there, and hands the trained networks off to $OUT/gpu to be exported and
+# scored on the build machine (models/mini/handoff.py). Resumable: the generated sessions and the
+# stages' checkpoints stay in .cache/ while the machine is warm, so a run cut by the command's time
+# limit continues where it stopped when started again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ -d .device/clipart ] || { echo ".device/ is missing: run scripts/gpu/pack.sh here and carry .device" >&2; exit 1; }
+export MINDEYE_CLIPART_DIR="$PWD/.device/clipart" MINDEYE_TEMPLATE_DIR="$PWD/.device/templates"
+export PYTHONUNBUFFERED=1
+profile=${PROFILE:-gpu}  # PROFILE=smoke tries the script on the build machine
+run=".cache/gpu-run-$profile"
+mkdir -p "$run" "$OUT/gpu"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+python3 -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'cuda', torch.cuda.is_available())"
+status=0
+python3 -m models.mini.train --profile "$profile" --out "$run" --work ".cache/train-$profile" --handoff "$run" "$@" || status=$?
+cp "$run"/train-log.jsonl "$OUT/gpu/" 2>/dev/null || true
+cp "$run"/trained.pt.part* "$OUT/gpu/" 2>/dev/null || true
+ls -la "$OUT/gpu"
+exit $status
