@@ -194,5 +194,10 @@ test('on a phone (390x844): no sideways scroll, the three tiles side by side', a
   await expect(page.getByTestId('brain-canvas')).toBeVisible({ timeout: 60_000 });
   const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   expect(widths[0], 'page width vs screen width').toBeLessThanOrEqual(widths[1]!);
+  // every caption whole, none cut short with an ellipsis
+  const cut = await stage
+    .locator('figcaption')
+    .evaluateAll((captions) => captions.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
+  expect(cut, 'captions cut short').toEqual([]);
   await screenshot(page, 'stage-390x844');
 });
