@@ -79,6 +79,18 @@ class BrainModel(nn.Module):
         )
         self.backbone = Backbone(cfg)
 
+    @classmethod
+    def from_weights(cls, cfg: BrainConfig, weights: dict[str, torch.Tensor]) -> BrainModel:
+        """The model whose state dict `weights` is: one adapter for each subject it holds."""
+        voxel_counts = {
+            name.split(".")[1]: int(w.shape[1])
+            for name, w in weights.items()
+            if name.startswith("adapters.") and name.endswith(".weight")
+        }
+        model = cls(cfg, voxel_counts)
+        model.load_state_dict(weights)
+        return model
+
     def forward(self, subject: str, voxels: torch.Tensor):
         return self.backbone(self.adapters[subject](voxels))
 

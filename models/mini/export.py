@@ -512,14 +512,7 @@ def load_brain(path: Path, state: dict, image: ImageConfig) -> Brain:
     """The brain model and prior of a brain stage's checkpoint, built from the config it saved."""
     bcfg = BrainConfig(**state["settings"]["brain"])
     bcfg.check_matches(image)
-    weights = state["modules"]["model"]
-    voxel_counts = {
-        name.split(".")[1]: int(w.shape[1])
-        for name, w in weights.items()
-        if name.startswith("adapters.") and name.endswith(".weight")
-    }
-    model, prior = BrainModel(bcfg, voxel_counts), Prior(bcfg)
-    model.load_state_dict(weights)
+    model, prior = BrainModel.from_weights(bcfg, state["modules"]["model"]), Prior(bcfg)
     prior.load_state_dict(state["modules"]["prior"])
     key = stage_key(state["settings"])
     return Brain(model.eval(), prior.eval(), bcfg, key, stage_seconds(path, state))

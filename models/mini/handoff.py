@@ -122,14 +122,7 @@ def read_handoff(folder: Path) -> tuple[TrainConfig, ImageSide, dict[str, Brain]
     for name, saved in state["brains"].items():
         bcfg = BrainConfig(**saved["config"])
         bcfg.check_matches(icfg)
-        weights = _float(saved["model"])
-        voxel_counts = {
-            k.split(".")[1]: int(w.shape[1])
-            for k, w in weights.items()
-            if k.startswith("adapters.") and k.endswith(".weight")
-        }
-        model, prior = BrainModel(bcfg, voxel_counts), Prior(bcfg)
-        model.load_state_dict(weights)
+        model, prior = BrainModel.from_weights(bcfg, _float(saved["model"])), Prior(bcfg)
         prior.load_state_dict(_float(saved["prior"]))
         brains[name] = Brain(model.eval(), prior.eval(), bcfg, saved["key"], saved["seconds"])
     return cfg, image_side, brains, state["hardware"]
