@@ -9,6 +9,9 @@ cd "$(dirname "$0")/../.."
 [ -d .device/clipart ] || { echo ".device/ is missing: run scripts/gpu/pack.sh here and carry .device" >&2; exit 1; }
 export MINDEYE_CLIPART_DIR="$PWD/.device/clipart" MINDEYE_TEMPLATE_DIR="$PWD/.device/templates"
 export PYTHONUNBUFFERED=1
+# one BLAS thread in each of the 16 processes that generate sessions (16 x 16 threads otherwise);
+# training sets its own torch threads
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 profile=${PROFILE:-gpu}  # PROFILE=smoke tries the script on the build machine
 run=".cache/gpu-run-$profile"
 mkdir -p "$run" "$OUT/gpu"
