@@ -95,6 +95,21 @@ test('the default playlist: computed ahead with a "ready" sign, then clicked thr
     await expectSlideShown(page);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     expect(widths[0], 'no sideways scroll').toBeLessThanOrEqual(widths[1]!);
+    // the bar, each part of the slide, the playlist and the key line one below the other, none drawn
+    // over another (a slide taller than its room overflowed onto the bar and the playlist)
+    const parts = await page
+      .locator('.presentation-bar, .presentation-slide > *, .presentation-strip, .presentation-keys')
+      .evaluateAll((elements) =>
+        elements.map((e) => ({
+          name: e.className,
+          top: e.getBoundingClientRect().top,
+          bottom: e.getBoundingClientRect().bottom,
+        })),
+      );
+    for (let i = 1; i < parts.length; i++)
+      expect(parts[i]!.top, `${parts[i]!.name} below ${parts[i - 1]!.name}`).toBeGreaterThanOrEqual(
+        parts[i - 1]!.bottom - 1,
+      );
     await screenshot(page, `present-${width}x${height}`);
   }
   await context.setOffline(false);
