@@ -17,6 +17,12 @@ run=".cache/gpu-run-$profile"
 mkdir -p "$run" "$OUT/gpu"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python3 -c "import torch, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'cuda', torch.cuda.is_available())"
+if [ "$profile" = gpu ]; then
+  # the smoke profile on CUDA with bf16 first (a minute; done at once when the call is repeated): a
+  # fault of the GPU code path shows before the gpu profile's minutes are spent
+  python3 -m models.mini.train --profile smoke --set device=cuda bf16=true \
+    --out .cache/gpu-run-check --work .cache/train-check --handoff .cache/gpu-run-check
+fi
 status=0
 python3 -m models.mini.train --profile "$profile" --out "$run" --work ".cache/train-$profile" --handoff "$run" "$@" || status=$?
 cp "$run"/train-log.jsonl "$OUT/gpu/" 2>/dev/null || true
